@@ -1,0 +1,130 @@
+package saju
+
+// Options selects the conventions of a computation. Its zero value is the
+// default school of palja, specified in SAJU.md and summarised in the
+// package documentation; fields for other schools (the 야자시 hour, true
+// solar time at the birthplace, lunar-calendar input) can be added later
+// without changing existing callers.
+type Options struct{}
+
+// Chart is the four pillars of a birth and the data derived from them.
+type Chart struct {
+	Year, Month, Day, Hour Pillar
+	// HasHour is false when the birth hour is unknown; Hour is then the zero
+	// Pillar and means nothing.
+	HasHour bool
+	// Elements counts the elements of the eight characters (six without the
+	// hour pillar), indexed by Element.
+	Elements [5]int
+	// Weakest is the element with the lowest count, ties going to the first
+	// in the order wood, fire, earth, metal, water.
+	Weakest Element
+}
+
+// dayMasterNames holds each day stem followed by its element in hangul.
+var dayMasterNames = [10]string{"갑목", "을목", "병화", "정화", "무토", "기토", "경금", "신금", "임수", "계수"}
+
+// DayMaster returns the day master (일간): the day stem followed by its
+// element in hangul, such as "병화" or "계수".
+func (c Chart) DayMaster() string {
+	if c.Day.Stem > 9 {
+		return ""
+	}
+	return dayMasterNames[c.Day.Stem]
+}
+
+// DayMasterElement returns the element of the day stem.
+func (c Chart) DayMasterElement() Element { return c.Day.Stem.Element() }
+
+// Compute returns the chart of b under the default conventions:
+// Options{}.Compute(b).
+func Compute(b Birth) (Chart, error) { return Options{}.Compute(b) }
+
+// Compute returns the four pillars of b and the data derived from them.
+// It returns a *[FieldError] if b is not valid (see [Birth.Validate]).
+//
+// It looks the solar terms up in a precomputed table and does not
+// allocate.
+func (o Options) Compute(b Birth) (Chart, error) {
+	if err := b.Validate(); err != nil {
+		return Chart{}, err
+	}
+	loc, err := seoul()
+	if err != nil {
+		return Chart{}, err
+	}
+	hour := 12 // SAJU.md: the instant is taken at noon when the hour is unknown
+	if b.Hour != nil {
+		hour = *b.Hour
+	}
+	unix := wallClock(b.Year, b.Month, b.Day, hour, loc).Unix()
+
+	var c Chart
+	c.Year, c.Month = yearMonth(unix, b.Year, b.Month)
+	c.Day = dayPillar(b.Year, b.Month, b.Day)
+	if b.Hour != nil {
+		c.Hour = hourPillar(c.Day.Stem, *b.Hour)
+		c.HasHour = true
+	}
+	c.count()
+	return c, nil
+}
+
+// yearMonth returns the year and month pillars of the birth instant unix
+// (SAJU.md, "Year" and "Month"). civilYear and civilMonth are the birth
+// date's, used to find the 절 in the table.
+func yearMonth(unix int64, civilYear, civilMonth int) (year, month Pillar) {
+	jy, k := jieAt(unix, civilYear, civilMonth)
+	// The saju year begins at 입춘 (k = 1); 소한 (k = 0) still belongs to
+	// the previous year's twelfth month.
+	sajuYear := jy
+	if k == 0 {
+		sajuYear--
+	}
+	year = PillarFromIndex(sajuYear - 4) // 1984 is 갑자
+	// n counts the months of the saju year from 인월 (n = 0) to 축월 (11).
+	n := (k + 11) % 12
+	// The first month's stem follows the year stem: 갑·기 → 병인, 을·경 → 무인,
+	// 병·신 → 경인, 정·임 → 임인, 무·계 → 갑인, i.e. 2·(stem mod 5) + 2.
+	stem := (int(year.Stem)%5*2 + 2 + n) % 10
+	branch := (k + 1) % 12 // 소한 → 축, 입춘 → 인, …, 대설 → 자
+	month = Pillar{Stem: Stem(stem), Branch: Branch(branch)}
+	return year, month
+}
+
+// dayPillar returns the pillar of the civil date y-m-d (SAJU.md, "Day"):
+// index (JDN + 49) mod 60, so that 1900-01-01, JDN 2415021, is 갑술.
+func dayPillar(y, m, d int) Pillar {
+	return PillarFromIndex(julianDayNumber(y, m, d) + 49)
+}
+
+// hourPillar returns the hour pillar of clock hour h (0–23) on a day whose
+// stem is dayStem (SAJU.md, "Hour"). The branch is ((h + 1) / 2) mod 12, so
+// 23:00 and 00:00 are both 자시; the stem follows the same civil day's stem:
+// 갑·기 days start at 갑자, 을·경 at 병자, 병·신 at 무자, 정·임 at 경자, 무·계
+// at 임자.
+func hourPillar(dayStem Stem, h int) Pillar {
+	branch := (h + 1) / 2 % 12
+	stem := (int(dayStem)%5*2 + branch) % 10
+	return Pillar{Stem: Stem(stem), Branch: Branch(branch)}
+}
+
+// count fills in c.Elements and c.Weakest from the pillars.
+func (c *Chart) count() {
+	c.Elements = [5]int{}
+	ps := [4]Pillar{c.Year, c.Month, c.Day, c.Hour}
+	n := 3
+	if c.HasHour {
+		n = 4
+	}
+	for _, p := range ps[:n] {
+		c.Elements[p.Stem.Element()]++
+		c.Elements[p.Branch.Element()]++
+	}
+	c.Weakest = Wood
+	for e := Fire; e <= Water; e++ {
+		if c.Elements[e] < c.Elements[c.Weakest] {
+			c.Weakest = e
+		}
+	}
+}
