@@ -1,0 +1,427 @@
+package profile
+
+import (
+	"errors"
+	"math"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The request bodies of palja are flat JSON objects of strings, integers and
+// null, so they are read by a small strict scanner rather than encoding/json:
+// it rejects what encoding/json silently accepts (duplicate keys, keys that
+// differ only in case, fractions and exponents for integers, "-0", invalid
+// UTF-8, lone surrogates, control characters) and names the field at fault,
+// never its value. Nested objects and arrays are refused at their first byte,
+// so nesting depth costs nothing.
+
+// value kinds seen by the scanner
+type kind uint8
+
+const (
+	kindString kind = iota + 1
+	kindInt
+	kindNull
+	kindOther // true, false, a number that is not a plain integer, an object or array
+)
+
+// maxKeyReport bounds how much of an unknown key is echoed in an error.
+const maxKeyReport = 64
+
+var errSyntax = errors.New("body is not valid JSON")
+
+type scanner struct {
+	data []byte
+	pos  int
+	buf  []byte // scratch for unescaping
+}
+
+// DecodePatch parses a create or update body into a Patch.
+func DecodePatch(data []byte) (*Patch, error) {
+	var p Patch
+	if err := decodePatch(data, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func decodePatch(data []byte, p *Patch) error {
+	s := scanner{data: data}
+	s.skipSpace()
+	if s.pos >= len(s.data) {
+		return Invalid("body", "body must be a JSON object")
+	}
+	if s.data[s.pos] != '{' {
+		if s.skipValueStart() {
+			return Invalid("body", "body must be a JSON object")
+		}
+		return Invalid("body", errSyntax.Error())
+	}
+	s.pos++
+	s.skipSpace()
+	if s.peek() == '}' {
+		s.pos++
+		return s.end()
+	}
+	for {
+		s.skipSpace()
+		if s.peek() != '"' {
+			return Invalid("body", errSyntax.Error())
+		}
+		key, err := s.str()
+		if err != nil {
+			return Invalid("body", err.Error())
+		}
+		// key is scratch memory: copy what outlives the next str call.
+		field := fieldOf(key)
+		s.skipSpace()
+		if s.peek() != ':' {
+			return Invalid("body", errSyntax.Error())
+		}
+		s.pos++
+		s.skipSpace()
+		if field == nil {
+			name := reportKey(key)
+			if readOnly(name) {
+				return Invalid(name, name+" is read-only")
+			}
+			return Invalid(name, "unknown field "+name)
+		}
+		k, sv, iv, err := s.value()
+		if err != nil {
+			return Invalid("body", err.Error())
+		}
+		if err := field.set(p, k, sv, iv); err != nil {
+			return err
+		}
+		s.skipSpace()
+		switch s.peek() {
+		case ',':
+			s.pos++
+			continue
+		case '}':
+			s.pos++
+			return s.end()
+		}
+		return Invalid("body", errSyntax.Error())
+	}
+}
+
+// end accepts only white space after the object.
+func (s *scanner) end() error {
+	s.skipSpace()
+	if s.pos != len(s.data) {
+		return Invalid("body", "body must hold a single JSON object and nothing after it")
+	}
+	return nil
+}
+
+func (s *scanner) peek() byte {
+	if s.pos < len(s.data) {
+		return s.data[s.pos]
+	}
+	return 0
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// skipValueStart reports whether the next byte can start a JSON value.
+func (s *scanner) skipValueStart() bool {
+	switch c := s.peek(); {
+	case c == '[', c == '"', c == 't', c == 'f', c == 'n', c == '-', '0' <= c && c <= '9':
+		return true
+	}
+	return false
+}
+
+// value scans one value. Strings are unescaped into s.buf (valid until the
+// next call); plain integers are parsed, saturating far outside every range.
+func (s *scanner) value() (k kind, sv []byte, iv int, err error) {
+	switch c := s.peek(); {
+	case c == '"':
+		sv, err = s.str()
+		return kindString, sv, 0, err
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	case c == 'n':
+		return kindNull, nil, 0, s.literal("null")
+	case c == 't':
+		return kindOther, nil, 0, s.literal("true")
+	case c == 'f':
+		return kindOther, nil, 0, s.literal("false")
+	case c == '{' || c == '[':
+		// A nested value is never valid here; refuse it without scanning it.
+		return kindOther, nil, 0, nil
+	}
+	return 0, nil, 0, errSyntax
+}
+
+func (s *scanner) literal(lit string) error {
+	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+		return errSyntax
+	}
+	s.pos += len(lit)
+	return nil
+}
+
+// number scans a JSON number. Only -?(0|[1-9][0-9]*) other than "-0" is an
+// integer; any other valid number (fraction, exponent, -0) is kindOther.
+func (s *scanner) number() (kind, []byte, int, error) {
+	start := s.pos
+	neg := false
+	if s.peek() == '-' {
+		neg = true
+		s.pos++
+	}
+	digits := s.pos
+	switch c := s.peek(); {
+	case c == '0':
+		s.pos++
+	case '1' <= c && c <= '9':
+		for '0' <= s.peek() && s.peek() <= '9' {
+			s.pos++
+		}
+	default:
+		return 0, nil, 0, errSyntax
+	}
+	intEnd := s.pos
+	plain := true
+	if s.peek() == '.' {
+		plain = false
+		s.pos++
+		if !isDigit(s.peek()) {
+			return 0, nil, 0, errSyntax
+		}
+		for isDigit(s.peek()) {
+			s.pos++
+		}
+	}
+	if c := s.peek(); c == 'e' || c == 'E' {
+		plain = false
+		s.pos++
+		if c := s.peek(); c == '+' || c == '-' {
+			s.pos++
+		}
+		if !isDigit(s.peek()) {
+			return 0, nil, 0, errSyntax
+		}
+		for isDigit(s.peek()) {
+			s.pos++
+		}
+	}
+	if !plain || (neg && intEnd-digits == 1 && s.data[digits] == '0') {
+		return kindOther, s.data[start:s.pos], 0, nil
+	}
+	n := 0
+	for _, c := range s.data[digits:intEnd] {
+		if n > math.MaxInt32/10 {
+			n = math.MaxInt32 // saturate: outside every field's range
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return kindInt, nil, n, nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+var (
+	errBadString = errors.New("strings must be valid UTF-8 without control characters")
+	errBadEscape = errors.New("body has an invalid escape in a string")
+)
+
+// str scans a string at s.pos and returns its unescaped bytes in s.buf. It
+// rejects invalid UTF-8, raw and escaped control characters, and lone
+// surrogates.
+func (s *scanner) str() ([]byte, error) {
+	s.pos++ // opening quote
+	s.buf = s.buf[:0]
+	for {
+		if s.pos >= len(s.data) {
+			return nil, errSyntax
+		}
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return s.buf, nil
+		case c == '\\':
+			if err := s.escape(); err != nil {
+				return nil, err
+			}
+		case c < 0x20:
+			return nil, errBadString
+		case c < utf8.RuneSelf:
+			s.buf = append(s.buf, c)
+			s.pos++
+		default:
+			r, size := utf8.DecodeRune(s.data[s.pos:])
+			if r == utf8.RuneError || isControl(r) {
+				return nil, errBadString
+			}
+			s.buf = append(s.buf, s.data[s.pos:s.pos+size]...)
+			s.pos += size
+		}
+	}
+}
+
+func (s *scanner) escape() error {
+	if s.pos+1 >= len(s.data) {
+		return errSyntax
+	}
+	c := s.data[s.pos+1]
+	s.pos += 2
+	switch c {
+	case '"', '\\', '/':
+		s.buf = append(s.buf, c)
+		return nil
+	case 'b', 'f', 'n', 'r', 't':
+		return errBadString // control characters
+	case 'u':
+		r, ok := s.hex4()
+		if !ok {
+			return errBadEscape
+		}
+		if utf16.IsSurrogate(r) {
+			if r >= 0xDC00 || s.pos+1 >= len(s.data) || s.data[s.pos] != '\\' || s.data[s.pos+1] != 'u' {
+				return errBadString // lone surrogate
+			}
+			s.pos += 2
+			r2, ok := s.hex4()
+			if !ok {
+				return errBadEscape
+			}
+			if r = utf16.DecodeRune(r, r2); r == utf8.RuneError {
+				return errBadString
+			}
+		}
+		if isControl(r) {
+			return errBadString
+		}
+		s.buf = utf8.AppendRune(s.buf, r)
+		return nil
+	}
+	return errBadEscape
+}
+
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.data)-s.pos < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s.data[s.pos : s.pos+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	s.pos += 4
+	return r, true
+}
+
+// isControl matches Unicode category Cc: C0, DEL and C1.
+func isControl(r rune) bool { return r < 0x20 || 0x7f <= r && r < 0xa0 }
+
+// A patchField knows how to store one decoded value in a Patch.
+type patchField struct {
+	name  string
+	isInt bool
+	str   func(*Patch) *Opt[string]
+	num   func(*Patch) *Opt[int]
+}
+
+var patchFields = [...]patchField{
+	{name: FieldExternalID, str: func(p *Patch) *Opt[string] { return &p.ExternalID }},
+	{name: FieldName, str: func(p *Patch) *Opt[string] { return &p.Name }},
+	{name: FieldBirthYear, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthYear }},
+	{name: FieldBirthMonth, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthMonth }},
+	{name: FieldBirthDay, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthDay }},
+	{name: FieldBirthHour, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthHour }},
+	{name: FieldGender, str: func(p *Patch) *Opt[string] { return &p.Gender }},
+}
+
+// fieldOf matches a key exactly (case-sensitive); nil for unknown keys.
+func fieldOf(key []byte) *patchField {
+	for i := range patchFields {
+		if string(key) == patchFields[i].name {
+			return &patchFields[i]
+		}
+	}
+	return nil
+}
+
+func (f *patchField) set(p *Patch, k kind, sv []byte, iv int) error {
+	if f.isInt {
+		o := f.num(p)
+		if o.Set {
+			return Invalid(f.name, "duplicate field "+f.name)
+		}
+		switch k {
+		case kindNull:
+			*o = Opt[int]{Set: true, Null: true}
+		case kindInt:
+			*o = Opt[int]{Set: true, V: iv}
+		default:
+			return Invalid(f.name, f.name+" must be an integer written as a plain JSON integer")
+		}
+		return nil
+	}
+	o := f.str(p)
+	if o.Set {
+		return Invalid(f.name, "duplicate field "+f.name)
+	}
+	switch k {
+	case kindNull:
+		*o = Opt[string]{Set: true, Null: true}
+	case kindString:
+		*o = Opt[string]{Set: true, V: string(sv)}
+	default:
+		return Invalid(f.name, f.name+" must be a string")
+	}
+	return nil
+}
+
+var readOnlyFields = []string{"id", "object", "day_master", "day_master_element", "weakest_element", "created_at", "updated_at", "pillars", "elements", "account_id"}
+
+func readOnly(name string) bool {
+	for _, f := range readOnlyFields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// reportKey makes an unknown key safe to echo: at most 64 characters.
+func reportKey(key []byte) string {
+	if utf8.RuneCount(key) <= maxKeyReport {
+		return string(key)
+	}
+	n := 0
+	for i := range string(key) {
+		if n == maxKeyReport {
+			return string(key[:i]) + "…"
+		}
+		n++
+	}
+	return string(key)
+}

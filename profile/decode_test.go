@@ -1,0 +1,118 @@
+package profile
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestDecodePatch(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       Patch
+		param      string // "" for success
+	}{
+		{name: "all fields", body: `{"external_id":"u1","name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"birth_hour":10,"gender":"male"}`,
+			want: Patch{ExternalID: Opt[string]{Set: true, V: "u1"}, Name: Opt[string]{Set: true, V: "김영희"},
+				BirthYear: Opt[int]{Set: true, V: 1990}, BirthMonth: Opt[int]{Set: true, V: 5}, BirthDay: Opt[int]{Set: true, V: 15},
+				BirthHour: Opt[int]{Set: true, V: 10}, Gender: Opt[string]{Set: true, V: "male"}}},
+		{name: "null hour", body: ` { "birth_hour" : null } `, want: Patch{BirthHour: Opt[int]{Set: true, Null: true}}},
+		{name: "escapes", body: `{"name":"\uAE40\"\\\/x"}`, want: Patch{Name: Opt[string]{Set: true, V: "김\"\\/x"}}},
+		{name: "surrogate pair", body: `{"name":"\ud83d\ude00"}`, want: Patch{Name: Opt[string]{Set: true, V: "😀"}}},
+		{name: "negative", body: `{"birth_hour":-5}`, want: Patch{BirthHour: Opt[int]{Set: true, V: -5}}},
+		{name: "zero", body: `{"birth_hour":0}`, want: Patch{BirthHour: Opt[int]{Set: true, V: 0}}},
+		{name: "empty object", body: `{}`, want: Patch{}},
+		{name: "minus zero", body: `{"birth_hour":-0}`, param: "birth_hour"},
+		{name: "leading zero", body: `{"birth_hour":01}`, param: "body"},
+		{name: "fraction", body: `{"birth_day":1.0}`, param: "birth_day"},
+		{name: "exponent", body: `{"birth_day":1e1}`, param: "birth_day"},
+		{name: "bad exponent", body: `{"birth_day":1e}`, param: "body"},
+		{name: "plus", body: `{"birth_day":+1}`, param: "body"},
+		{name: "string for int", body: `{"birth_day":"1"}`, param: "birth_day"},
+		{name: "int for string", body: `{"name":1}`, param: "name"},
+		{name: "array", body: `{"name":["a"]}`, param: "name"},
+		{name: "true", body: `{"birth_day":true}`, param: "birth_day"},
+		{name: "tru", body: `{"birth_day":tru}`, param: "body"},
+		{name: "unknown", body: `{"x":1}`, param: "x"},
+		{name: "read-only", body: `{"created_at":"x"}`, param: "created_at"},
+		{name: "duplicate", body: `{"birth_day":1,"birth_day":2}`, param: "birth_day"},
+		{name: "duplicate null", body: `{"birth_hour":null,"birth_hour":1}`, param: "birth_hour"},
+		{name: "trailing comma", body: `{"birth_day":1,}`, param: "body"},
+		{name: "missing colon", body: `{"birth_day" 1}`, param: "body"},
+		{name: "unterminated", body: `{"name":"abc`, param: "body"},
+		{name: "two objects", body: `{}{}`, param: "body"},
+		{name: "string body", body: `"x"`, param: "body"},
+		{name: "empty", body: ``, param: "body"},
+		{name: "control escape", body: `{"name":"a\nb"}`, param: "body"},
+		{name: "C1 control", body: "{\"name\":\"a\u0085b\"}", param: "body"},
+		{name: "escaped C1", body: `{"name":"\u0085"}`, param: "body"},
+		{name: "DEL", body: `{"name":"\u007f"}`, param: "body"},
+		{name: "lone low surrogate", body: `{"name":"\udc00"}`, param: "body"},
+		{name: "high then other", body: `{"name":"\ud800\u0041"}`, param: "body"},
+		{name: "bad escape", body: `{"name":"\q"}`, param: "body"},
+		{name: "short unicode", body: `{"name":"\u12"}`, param: "body"},
+		{name: "invalid utf8 key", body: "{\"\xff\":1}", param: "body"},
+		{name: "single quotes", body: `{'name':'a'}`, param: "body"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := DecodePatch([]byte(c.body))
+			if c.param == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				if *p != c.want {
+					t.Errorf("got %+v, want %+v", *p, c.want)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field() != c.param {
+				t.Errorf("error %v, want a validation error for %q", err, c.param)
+			}
+		})
+	}
+}
+
+func TestUnknownKeyIsTruncated(t *testing.T) {
+	long := make([]byte, 0, 10000)
+	for len(long) < 9000 {
+		long = append(long, "가"...)
+	}
+	_, err := DecodePatch([]byte(`{"` + string(long) + `":1}`))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || utf8.RuneCountInString(ve.Field()) > maxKeyReport+1 {
+		t.Errorf("param of %d characters", utf8.RuneCountInString(ve.Field()))
+	}
+}
+
+// FuzzDecodePatch checks that no body panics the decoder, that whatever it
+// accepts encoding/json accepts too (it is stricter, never looser), and that
+// errors are validation errors naming a field.
+func FuzzDecodePatch(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"birth_hour":null}`,
+		`{"birth_hour":-0}`, `{"name":"\ud83d\ude00"}`, `{"a":[{}]}`, `{"name":"a","name":"b"}`, `[]`, `1e400`, "{\"name\":\"\xff\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodePatch(data)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field() == "" || ve.Message() == "" {
+				t.Fatalf("error %v is not a validation error naming a field", err)
+			}
+			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("accepted invalid JSON %q", data)
+		}
+		for _, s := range []Opt[string]{p.Name, p.ExternalID, p.Gender} {
+			if !validText(s.V) {
+				t.Fatalf("accepted a string with control characters or invalid UTF-8: %q", s.V)
+			}
+		}
+	})
+}

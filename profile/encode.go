@@ -1,0 +1,243 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/palja/palja/saju"
+)
+
+// Error types of the API (API.md, "Errors").
+const (
+	typeValidation   = "validation_error"
+	typeAuth         = "authentication_error"
+	typeNotFound     = "not_found"
+	typeConflict     = "conflict"
+	typePrecondition = "precondition_failed"
+	typeTooLarge     = "payload_too_large"
+	typeMediaType    = "unsupported_media_type"
+	typeRateLimited  = "rate_limited"
+	typeAPI          = "api_error"
+)
+
+// apiError is an error the handlers answer as is.
+type apiError struct {
+	status int
+	typ    string
+	msg    string
+	param  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+var (
+	errTooLarge  = &apiError{http.StatusRequestEntityTooLarge, typeTooLarge, "request body is larger than 64 KiB", ""}
+	errMediaType = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json", ""}
+	errNoKey     = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
+	errRevoked   = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
+	errNotFound  = &apiError{http.StatusNotFound, typeNotFound, "no such profile", ""}
+	errRoute     = &apiError{http.StatusNotFound, typeNotFound, "no such endpoint", ""}
+	errMethod    = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", ""}
+	errStale     = &apiError{http.StatusPreconditionFailed, typePrecondition, "the profile has changed since the ETag in If-Match", ""}
+	errInternal  = &apiError{http.StatusInternalServerError, typeAPI, "internal error; retry later or quote the request_id", ""}
+)
+
+// writeError maps err to the one error format of the API. Unexpected errors
+// are logged with the request id and answered 500 without internals.
+func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ae *apiError
+		ve *ValidationError
+		ce *ConflictError
+	)
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &ve):
+		ae = &apiError{http.StatusBadRequest, typeValidation, ve.Message(), ve.Field()}
+	case errors.As(err, &ce):
+		ae = &apiError{http.StatusConflict, typeConflict, ce.Message, ce.Param}
+	case errors.Is(err, ErrNotFound):
+		ae = errNotFound
+	case errors.Is(err, ErrUnauthorized):
+		ae = errNoKey
+	case errors.Is(err, ErrPreconditionFailed):
+		ae = errStale
+	case errors.Is(err, ErrConflict):
+		ae = &apiError{http.StatusConflict, typeConflict, "conflict", ""}
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		ae = &apiError{499, typeAPI, "request cancelled", ""}
+	default:
+		a.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", requestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("error", err.Error()))
+		a.metrics.DBError()
+		ae = errInternal
+	}
+	writeAPIError(w, r, ae)
+}
+
+func writeAPIError(w http.ResponseWriter, r *http.Request, ae *apiError) {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"error":{"type":`...)
+	b = appendString(b, ae.typ)
+	b = append(b, `,"message":`...)
+	b = appendString(b, ae.msg)
+	if ae.param != "" {
+		b = append(b, `,"param":`...)
+		b = appendString(b, ae.param)
+	}
+	b = append(b, `,"request_id":`...)
+	b = appendString(b, requestID(r.Context()))
+	b = append(b, "}}\n"...)
+	writeJSON(w, ae.status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. s is valid UTF-8 (the decoder and
+// the domain guarantee it); invalid bytes are replaced all the same.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339)
+	return append(b, '"')
+}
+
+func appendNullableString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+// appendProfile appends the masked Profile object of API.md.
+func appendProfile(b []byte, p *Profile) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, p.ID)
+	b = append(b, `,"external_id":`...)
+	b = appendNullableString(b, p.ExternalID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, MaskName(p.Name))
+	b = append(b, `,"birth_year":`...)
+	b = appendString(b, MaskYear(p.BirthYear))
+	b = append(b, `,"gender":`...)
+	b = appendNullableString(b, p.Gender)
+	b = append(b, `,"day_master":`...)
+	b = appendString(b, p.Chart.DayMaster())
+	b = append(b, `,"day_master_element":`...)
+	b = appendString(b, p.Chart.DayMasterElement().String())
+	b = append(b, `,"weakest_element":`...)
+	b = appendString(b, p.Chart.Weakest.String())
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, p.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = appendTime(b, p.UpdatedAt)
+	return append(b, '}')
+}
+
+// appendSaju appends the Saju object of API.md.
+func appendSaju(b []byte, p *Profile) []byte {
+	c := &p.Chart
+	b = append(b, `{"profile_id":`...)
+	b = appendString(b, p.ID)
+	b = append(b, `,"pillars":{"year":`...)
+	b = appendPillar(b, c.Year)
+	b = append(b, `,"month":`...)
+	b = appendPillar(b, c.Month)
+	b = append(b, `,"day":`...)
+	b = appendPillar(b, c.Day)
+	b = append(b, `,"hour":`...)
+	if c.HasHour {
+		b = appendPillar(b, c.Hour)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `},"day_master":`...)
+	b = appendString(b, c.DayMaster())
+	b = append(b, `,"day_master_element":`...)
+	b = appendString(b, c.DayMasterElement().String())
+	b = append(b, `,"elements":{`...)
+	for e := range len(c.Elements) {
+		if e > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, saju.Element(e).String())
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(c.Elements[e]), 10)
+	}
+	b = append(b, `},"weakest_element":`...)
+	b = appendString(b, c.Weakest.String())
+	return append(b, '}')
+}
+
+func appendPillar(b []byte, p saju.Pillar) []byte {
+	b = append(b, `{"stem":`...)
+	b = appendString(b, p.Stem.Hangul())
+	b = append(b, `,"branch":`...)
+	b = appendString(b, p.Branch.Hangul())
+	b = append(b, `,"hangul":`...)
+	b = appendString(b, p.Hangul())
+	b = append(b, `,"hanja":`...)
+	b = appendString(b, p.Hanja())
+	return append(b, '}')
+}
+
+// etag is the strong validator of a profile version.
+func etag(p *Profile) string {
+	return `"v` + strconv.FormatInt(p.Version, 10) + `"`
+}

@@ -1,0 +1,312 @@
+package profile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// MaxBodyBytes is the largest request body accepted (413 above it).
+const MaxBodyBytes = 64 << 10
+
+const (
+	defaultListLimit = 20
+	maxListLimit     = 100
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 2*MaxBodyBytes {
+		bufPool.Put(b)
+	}
+}
+
+// readBody checks the media type and reads at most MaxBodyBytes of the body
+// into buf.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return errMediaType
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return errTooLarge
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge
+	}
+	if err != nil {
+		return Invalid("body", "could not read the request body")
+	}
+	return nil
+}
+
+// isJSON accepts application/json with or without parameters.
+func isJSON(ct string) bool {
+	if ct == "application/json" {
+		return true // the common case, without parsing
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// decodeBody reads and decodes a create or update body.
+func decodeBody(w http.ResponseWriter, r *http.Request) (*Patch, error) {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := readBody(w, r, buf); err != nil {
+		return nil, err
+	}
+	return DecodePatch(buf.Bytes())
+}
+
+func (a *api) respondProfile(w http.ResponseWriter, status int, p *Profile) {
+	b := make([]byte, 0, 384)
+	b = appendProfile(b, p)
+	b = append(b, '\n')
+	w.Header()["Etag"] = []string{etag(p)}
+	writeJSON(w, status, b)
+}
+
+// ref returns the {ref} path parameter, or false when it cannot name a
+// profile (answered 404 like any missing profile).
+func ref(r *http.Request) (string, bool) {
+	ref := chi.URLParam(r, "ref")
+	return ref, ValidRef(ref)
+}
+
+func (a *api) handleCreate(w http.ResponseWriter, r *http.Request) {
+	k := callerKey(r.Context())
+	idem, err := idempotencyOf(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	patch, err := decodeBody(w, r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	p, err := New(k.AccountID, patch, a.now())
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if idem != nil {
+		idem.Fingerprint = patch.fingerprint()
+	}
+	stored, replayed, err := a.store.Create(r.Context(), p, idem)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if replayed {
+		w.Header()["Idempotent-Replayed"] = []string{"true"}
+	} else {
+		a.metrics.Recompute()
+	}
+	w.Header()["Location"] = []string{"/v1/profiles/" + stored.ID}
+	a.respondProfile(w, http.StatusCreated, stored)
+}
+
+// idempotencyOf reads the Idempotency-Key header: 1–255 printable ASCII.
+func idempotencyOf(r *http.Request) (*Idempotency, error) {
+	v, ok := r.Header["Idempotency-Key"]
+	if !ok {
+		return nil, nil
+	}
+	const param = "Idempotency-Key"
+	if len(v) != 1 || len(v[0]) < 1 || len(v[0]) > 255 {
+		return nil, Invalid(param, "Idempotency-Key must be 1 to 255 printable ASCII characters")
+	}
+	for i := 0; i < len(v[0]); i++ {
+		if c := v[0][i]; c < ' ' || c > '~' {
+			return nil, Invalid(param, "Idempotency-Key must be 1 to 255 printable ASCII characters")
+		}
+	}
+	return &Idempotency{Key: v[0]}, nil
+}
+
+// fingerprint identifies a create body by its meaning: the same fields with
+// the same values give the same fingerprint whatever their order or spacing.
+func (p *Patch) fingerprint() [32]byte {
+	var b []byte
+	str := func(o Opt[string]) {
+		b = strconv.AppendBool(b, o.Set)
+		b = strconv.AppendQuote(b, o.V)
+	}
+	num := func(o Opt[int]) {
+		b = strconv.AppendBool(b, o.Set)
+		b = strconv.AppendBool(b, o.Null)
+		b = strconv.AppendInt(b, int64(o.V), 10)
+	}
+	str(p.ExternalID)
+	str(p.Name)
+	num(p.BirthYear)
+	num(p.BirthMonth)
+	num(p.BirthDay)
+	num(p.BirthHour)
+	str(p.Gender)
+	return sha256.Sum256(b)
+}
+
+func (a *api) handleGet(w http.ResponseWriter, r *http.Request) {
+	ref, ok := ref(r)
+	if !ok {
+		writeAPIError(w, r, errNotFound)
+		return
+	}
+	p, err := a.store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.respondProfile(w, http.StatusOK, p)
+}
+
+func (a *api) handlePut(w http.ResponseWriter, r *http.Request) {
+	ref, ok := ref(r)
+	patch, err := decodeBody(w, r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		writeAPIError(w, r, errNotFound)
+		return
+	}
+	ifMatch := r.Header.Get("If-Match")
+	var recomputed bool
+	p, err := a.store.Update(r.Context(), callerKey(r.Context()).AccountID, ref, func(p *Profile) error {
+		if ifMatch != "" && !matches(ifMatch, etag(p)) {
+			return ErrPreconditionFailed
+		}
+		var err error
+		recomputed, err = p.Merge(patch)
+		return err
+	})
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if recomputed {
+		a.metrics.Recompute()
+	}
+	a.respondProfile(w, http.StatusOK, p)
+}
+
+// matches implements If-Match (RFC 9110 13.1.1): "*" or a list of strong
+// entity tags, one of which is current.
+func matches(header, current string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == current {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *api) handleDelete(w http.ResponseWriter, r *http.Request) {
+	ref, ok := ref(r)
+	if !ok {
+		writeAPIError(w, r, errNotFound)
+		return
+	}
+	if err := a.store.Delete(r.Context(), callerKey(r.Context()).AccountID, ref); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) handleSaju(w http.ResponseWriter, r *http.Request) {
+	ref, ok := ref(r)
+	if !ok {
+		writeAPIError(w, r, errNotFound)
+		return
+	}
+	p, err := a.store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	b := make([]byte, 0, 768)
+	b = appendSaju(b, p)
+	b = append(b, '\n')
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (a *api) handleList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "limit" && k != "starting_after" {
+			a.writeError(w, r, Invalid(reportKey([]byte(k)), "unknown query parameter "+reportKey([]byte(k))))
+			return
+		}
+	}
+	limit := defaultListLimit
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if len(v) != 1 || err != nil || n < 1 || n > maxListLimit || v[0] != strconv.Itoa(n) {
+			a.writeError(w, r, Invalid("limit", "limit must be an integer between 1 and 100"))
+			return
+		}
+		limit = n
+	}
+	after := ""
+	if v, ok := q["starting_after"]; ok {
+		if len(v) != 1 || !IsID(v[0]) {
+			a.writeError(w, r, Invalid("starting_after", "starting_after must be a profile id"))
+			return
+		}
+		after = v[0]
+	}
+	ps, more, err := a.store.List(r.Context(), callerKey(r.Context()).AccountID, limit, after)
+	if errors.Is(err, ErrNotFound) {
+		err = Invalid("starting_after", "starting_after names no profile of this account")
+	}
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	b := make([]byte, 0, 64+320*len(ps))
+	b = append(b, `{"object":"list","data":[`...)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendProfile(b, p)
+	}
+	b = append(b, `],"has_more":`...)
+	b = strconv.AppendBool(b, more)
+	b = append(b, "}\n"...)
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (a *api) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+}
+
+func (a *api) handleReady(w http.ResponseWriter, r *http.Request) {
+	if err := a.ready(r.Context()); err != nil {
+		a.logger.Warn("not ready", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`+"\n"))
+		return
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+}

@@ -1,0 +1,229 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxAPIKey
+)
+
+// requestID returns the id given to the request by [api.requestID].
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID).(string)
+	return id
+}
+
+// callerKey returns the authenticated key of the request.
+func callerKey(ctx context.Context) *APIKey {
+	k, _ := ctx.Value(ctxAPIKey).(*APIKey)
+	return k
+}
+
+// Request ids are "req_", a random per-process prefix and a counter: unique,
+// cheap, and they do not reveal the request rate across restarts.
+var (
+	reqPrefix  = "req_" + RandomBase62(8)
+	reqCounter atomic.Uint64
+)
+
+func newRequestID() string {
+	var b [32]byte
+	n := copy(b[:], reqPrefix)
+	v := reqCounter.Add(1)
+	var tmp [11]byte
+	i := len(tmp)
+	for {
+		i--
+		tmp[i] = base62[v%62]
+		v /= 62
+		if v == 0 {
+			break
+		}
+	}
+	for ; len(tmp)-i < 6; i-- { // pad to at least 6 digits
+		tmp[i-1] = '0'
+	}
+	n += copy(b[n:], tmp[i:])
+	return string(b[:n])
+}
+
+// statusWriter records the status of a response for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives every request an id (X-Request-Id), turns a panic into
+// 500 api_error, and writes one access-log line and the request metrics.
+// The log line holds method, route pattern, status, duration, key id and
+// request id: never a body, a path parameter or a header value.
+func (a *api) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		w.Header()["X-Request-Id"] = []string{id}
+		ctx := context.WithValue(r.Context(), ctxRequestID, id)
+		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.logger.LogAttrs(ctx, slog.LevelError, "panic",
+					slog.String("request_id", id), slog.String("method", r.Method),
+					slog.String("panic", panicType(v)), slog.String("stack", string(debug.Stack())))
+				if sw.status == 0 {
+					writeAPIError(sw, r, errInternal)
+				}
+			}
+			a.logRequest(r, sw.status, time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// panicType describes a panic value without its contents, which could hold
+// personal data.
+func panicType(v any) string {
+	switch e := v.(type) {
+	case error:
+		return "error of type " + typeName(e)
+	case string:
+		return "string panic"
+	default:
+		return "value of type " + typeName(v)
+	}
+}
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
+	route := "unmatched"
+	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		route = rc.RoutePattern()
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	a.metrics.Request(r.Method, route, status, d)
+	level := slog.LevelInfo
+	if status == http.StatusTooManyRequests {
+		// A flood of 429s is what a load test produces; they are counted in
+		// the metrics and logged only at debug level.
+		level = slog.LevelDebug
+	}
+	if !a.logger.Enabled(r.Context(), level) {
+		return
+	}
+	keyID := ""
+	if k := callerKey(r.Context()); k != nil {
+		keyID = k.ID
+	}
+	a.logger.LogAttrs(r.Context(), level, "request",
+		slog.String("method", r.Method), slog.String("route", route),
+		slog.Int("status", status), slog.Duration("duration", d),
+		slog.String("key_id", keyID), slog.String("request_id", requestID(r.Context())))
+}
+
+// authenticate resolves X-API-Key to a key and applies its rate limit. A
+// request over the limit is answered 429 here, before any other work.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := a.now()
+		secret := r.Header.Get("X-Api-Key")
+		var e *keyEntry
+		if WellFormedKey(secret) {
+			hash := HashAPIKey(secret)
+			if e = a.keys.cached(&hash, now); e == nil {
+				addr := clientAddr(r)
+				if blocked, wait := a.addrs.blocked(addr, now); blocked {
+					a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
+					return
+				}
+				var err error
+				if e, err = a.keys.lookup(r.Context(), &hash, now); err != nil {
+					if isUnauthorized(err) {
+						a.addrs.fail(addr, now)
+					}
+					a.writeError(w, r, err)
+					return
+				}
+			}
+		} else {
+			addr := clientAddr(r)
+			if blocked, wait := a.addrs.blocked(addr, now); blocked {
+				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
+				return
+			}
+			a.addrs.fail(addr, now)
+			writeAPIError(w, r, errNoKey)
+			return
+		}
+		e.lastSeen.Store(now.UnixNano())
+		ok, st := take(e.lim, now)
+		h := w.Header()
+		h["Ratelimit-Limit"] = intHeader(st.limit)
+		h["Ratelimit-Remaining"] = intHeader(st.remaining)
+		h["Ratelimit-Reset"] = intHeader(st.reset)
+		k := e.key.Load()
+		ctx := context.WithValue(r.Context(), ctxAPIKey, k)
+		r = r.WithContext(ctx)
+		if !ok {
+			a.rateLimited(w, r, st)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) rateLimited(w http.ResponseWriter, r *http.Request, st limitState) {
+	a.metrics.RateLimited()
+	w.Header()["Retry-After"] = intHeader(st.retry)
+	writeAPIError(w, r, errRateLimited)
+}
+
+var errRateLimited = &apiError{http.StatusTooManyRequests, typeRateLimited, "rate limit exceeded; retry after the number of seconds in Retry-After", ""}
+
+func isUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
+
+// clientAddr is the host of the TCP peer. palja does not trust
+// X-Forwarded-For: behind a proxy, every client shares the proxy's budget of
+// failed authentications.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,367 @@
+// Package profile is the domain of palja: a person's profile (name and birth
+// data, stored encrypted by the adapter), its validation, the partial-update
+// merge of PUT, masking, and the four pillars computed through package saju.
+// It also serves the profile API over HTTP (see [NewHandler]).
+//
+// The package owns the interfaces it needs ([Store], [KeyStore]); adapters
+// such as package storage implement them. It never imports storage or crypto.
+package profile
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/palja/palja/saju"
+)
+
+// Profile is one person's profile as the domain sees it: in plaintext, in
+// memory only. Adapters must store Name, the birth fields, Gender and Chart
+// encrypted.
+type Profile struct {
+	ID         string
+	AccountID  string
+	ExternalID *string // nil when not set
+
+	Name       string
+	BirthYear  int
+	BirthMonth int
+	BirthDay   int
+	BirthHour  *int    // nil: unknown, no hour pillar
+	Gender     *string // "male", "female" or nil
+
+	Chart saju.Chart // derived from the birth fields by [Profile.Recompute]
+
+	Version   int64 // starts at 1, +1 on every stored change; the ETag
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Field names of the API, used as ValidationError keys and error params.
+const (
+	FieldExternalID = "external_id"
+	FieldName       = "name"
+	FieldBirthYear  = "birth_year"
+	FieldBirthMonth = "birth_month"
+	FieldBirthDay   = "birth_day"
+	FieldBirthHour  = "birth_hour"
+	FieldGender     = "gender"
+)
+
+// Limits of the writable fields (API.md, "Writable fields").
+const (
+	MinYear         = 1900
+	MaxYear         = 2100
+	MaxNameRunes    = 20
+	MaxExternalID   = 64
+	IDPrefix        = "prf_"
+	idRandomLen     = 20
+	base62          = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	genderMale      = "male"
+	genderFemale    = "female"
+	maxRefLen       = 128
+	minIDRandomPart = 16
+)
+
+// Opt is one field of a [Patch]: absent (Set false), null (Set and Null), or a
+// value.
+type Opt[T any] struct {
+	Set  bool
+	Null bool
+	V    T
+}
+
+// Patch is a decoded create or update body. Only fields with Set are applied.
+type Patch struct {
+	ExternalID Opt[string]
+	Name       Opt[string]
+	BirthYear  Opt[int]
+	BirthMonth Opt[int]
+	BirthDay   Opt[int]
+	BirthHour  Opt[int]
+	Gender     Opt[string]
+}
+
+// Empty reports whether no field is present.
+func (p *Patch) Empty() bool {
+	return !p.ExternalID.Set && !p.Name.Set && !p.BirthYear.Set && !p.BirthMonth.Set &&
+		!p.BirthDay.Set && !p.BirthHour.Set && !p.Gender.Set
+}
+
+// touchesBirth reports whether the patch names a birth field.
+func (p *Patch) touchesBirth() bool {
+	return p.BirthYear.Set || p.BirthMonth.Set || p.BirthDay.Set || p.BirthHour.Set
+}
+
+// checkNulls rejects null for every field but birth_hour.
+func (p *Patch) checkNulls() error {
+	switch {
+	case p.ExternalID.Null:
+		return Invalid(FieldExternalID, "external_id must not be null")
+	case p.Name.Null:
+		return Invalid(FieldName, "name must not be null")
+	case p.BirthYear.Null:
+		return Invalid(FieldBirthYear, "birth_year must not be null")
+	case p.BirthMonth.Null:
+		return Invalid(FieldBirthMonth, "birth_month must not be null")
+	case p.BirthDay.Null:
+		return Invalid(FieldBirthDay, "birth_day must not be null")
+	case p.Gender.Null:
+		return Invalid(FieldGender, "gender must not be null")
+	}
+	return nil
+}
+
+// New builds a profile from a create body: the required fields must be
+// present, the whole is validated and the chart computed. The caller's
+// account, a fresh id and the creation time are set; Version is 1.
+func New(account string, p *Patch, now time.Time) (*Profile, error) {
+	if err := p.checkNulls(); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{p.Name.Set, FieldName}, {p.BirthYear.Set, FieldBirthYear}, {p.BirthMonth.Set, FieldBirthMonth}, {p.BirthDay.Set, FieldBirthDay}} {
+		if !f.set {
+			return nil, Invalid(f.name, f.name+" is required")
+		}
+	}
+	pr := &Profile{AccountID: account, ID: NewID(IDPrefix), Version: 1}
+	pr.apply(p)
+	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	if err := pr.Recompute(); err != nil {
+		return nil, err
+	}
+	now = now.UTC().Truncate(time.Second)
+	pr.CreatedAt, pr.UpdatedAt = now, now
+	return pr, nil
+}
+
+// Merge applies a PUT body to the stored profile: absent fields keep their
+// values, "birth_hour": null clears the hour. The merged profile is validated
+// as a whole, and the chart is recomputed only when a birth field changed.
+// On error pr is left unchanged.
+func (pr *Profile) Merge(p *Patch) (recomputed bool, err error) {
+	if p.Empty() {
+		return false, Invalid("body", "body must contain at least one writable field")
+	}
+	if err := p.checkNulls(); err != nil {
+		return false, err
+	}
+	next := *pr
+	next.apply(p)
+	if err := next.Validate(); err != nil {
+		return false, err
+	}
+	if p.touchesBirth() && next.birthChanged(pr) {
+		if err := next.Recompute(); err != nil {
+			return false, err
+		}
+		recomputed = true
+	}
+	*pr = next
+	return recomputed, nil
+}
+
+func (pr *Profile) apply(p *Patch) {
+	if p.ExternalID.Set {
+		v := p.ExternalID.V
+		pr.ExternalID = &v
+	}
+	if p.Name.Set {
+		pr.Name = p.Name.V
+	}
+	if p.BirthYear.Set {
+		pr.BirthYear = p.BirthYear.V
+	}
+	if p.BirthMonth.Set {
+		pr.BirthMonth = p.BirthMonth.V
+	}
+	if p.BirthDay.Set {
+		pr.BirthDay = p.BirthDay.V
+	}
+	if p.BirthHour.Set {
+		if p.BirthHour.Null {
+			pr.BirthHour = nil
+		} else {
+			v := p.BirthHour.V
+			pr.BirthHour = &v
+		}
+	}
+	if p.Gender.Set {
+		v := p.Gender.V
+		pr.Gender = &v
+	}
+}
+
+func (pr *Profile) birthChanged(old *Profile) bool {
+	return pr.BirthYear != old.BirthYear || pr.BirthMonth != old.BirthMonth ||
+		pr.BirthDay != old.BirthDay || !sameHour(pr.BirthHour, old.BirthHour)
+}
+
+func sameHour(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// Validate checks every field of the profile as a whole. The messages name the
+// field and the rule, never the value.
+func (pr *Profile) Validate() error {
+	if pr.ExternalID != nil {
+		if msg := checkExternalID(*pr.ExternalID); msg != "" {
+			return Invalid(FieldExternalID, msg)
+		}
+	}
+	if n := utf8.RuneCountInString(pr.Name); n < 1 || n > MaxNameRunes {
+		return Invalid(FieldName, "name must be 1 to 20 characters")
+	}
+	if strings.TrimFunc(pr.Name, unicode.IsSpace) == "" {
+		return Invalid(FieldName, "name must not be blank")
+	}
+	if !validText(pr.Name) {
+		return Invalid(FieldName, "name must be valid UTF-8 without control characters")
+	}
+	if pr.BirthYear < MinYear || pr.BirthYear > MaxYear {
+		return Invalid(FieldBirthYear, "birth_year must be between 1900 and 2100")
+	}
+	if pr.BirthMonth < 1 || pr.BirthMonth > 12 {
+		return Invalid(FieldBirthMonth, "birth_month must be between 1 and 12")
+	}
+	if pr.BirthDay < 1 || pr.BirthDay > 31 {
+		return Invalid(FieldBirthDay, "birth_day must be between 1 and 31")
+	}
+	if pr.BirthDay > daysIn(pr.BirthYear, pr.BirthMonth) {
+		return Invalid(FieldBirthDay, "birth_day is not a real date in that month and year")
+	}
+	if pr.BirthHour != nil && (*pr.BirthHour < 0 || *pr.BirthHour > 23) {
+		return Invalid(FieldBirthHour, "birth_hour must be between 0 and 23, or null")
+	}
+	if pr.Gender != nil && *pr.Gender != genderMale && *pr.Gender != genderFemale {
+		return Invalid(FieldGender, `gender must be "male" or "female"`)
+	}
+	return nil
+}
+
+// Recompute derives the chart from the birth fields through package saju.
+func (pr *Profile) Recompute() error {
+	c, err := saju.Compute(saju.Birth{Year: pr.BirthYear, Month: pr.BirthMonth, Day: pr.BirthDay, Hour: pr.BirthHour})
+	if err != nil {
+		// Validate ran first, so this is a disagreement between the two
+		// range checks; report it against the birth date, not as a 500.
+		return Invalid(FieldBirthDay, "birth date is outside the supported range")
+	}
+	pr.Chart = c
+	return nil
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// checkExternalID returns what is wrong with an external_id, or "".
+func checkExternalID(s string) string {
+	if len(s) < 1 || len(s) > MaxExternalID {
+		return "external_id must be 1 to 64 characters"
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' || c == '/' {
+			return "external_id must be printable ASCII without spaces or '/'"
+		}
+	}
+	if strings.HasPrefix(s, IDPrefix) {
+		return `external_id must not start with "prf_"`
+	}
+	return ""
+}
+
+// validText reports whether s is valid UTF-8 without control characters.
+func validText(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// IsID reports whether ref has the shape of a profile id: "prf_" and 16 or
+// more base62 characters.
+func IsID(ref string) bool {
+	if !strings.HasPrefix(ref, IDPrefix) || len(ref) < len(IDPrefix)+minIDRandomPart || len(ref) > maxRefLen {
+		return false
+	}
+	for i := len(IDPrefix); i < len(ref); i++ {
+		if strings.IndexByte(base62, ref[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidRef reports whether ref can name a profile at all: a profile id or a
+// valid external_id. Anything else cannot exist and is answered 404.
+func ValidRef(ref string) bool {
+	if strings.HasPrefix(ref, IDPrefix) {
+		return IsID(ref)
+	}
+	return checkExternalID(ref) == ""
+}
+
+// NewID returns prefix followed by 20 random base62 characters (119 bits).
+func NewID(prefix string) string {
+	return prefix + RandomBase62(idRandomLen)
+}
+
+// RandomBase62 returns n characters drawn uniformly from [0-9A-Za-z] with
+// crypto/rand (rejection sampling, no modulo bias).
+func RandomBase62(n int) string {
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	for len(out) < n {
+		rand.Read(buf[:]) // never fails (Go 1.24+)
+		for _, b := range buf {
+			if b < 248 { // 248 = 4*62
+				out = append(out, base62[b%62])
+				if len(out) == n {
+					break
+				}
+			}
+		}
+	}
+	return string(out)
+}
+
+// MaskName keeps the first character and replaces every other with "*"; a
+// one-character name becomes "*".
+func MaskName(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n <= 1 {
+		return "*"
+	}
+	_, size := utf8.DecodeRuneInString(name)
+	return name[:size] + strings.Repeat("*", n-1)
+}
+
+// MaskYear keeps the first two digits: 1990 → "19**".
+func MaskYear(year int) string {
+	if year < 1000 || year > 9999 {
+		return "****"
+	}
+	return string([]byte{byte('0' + year/1000), byte('0' + year/100%10), '*', '*'})
+}

@@ -1,0 +1,290 @@
+package profile
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Rate limiting, as documented in the README ("Load testing palja"):
+//
+//   - Each API key has one token bucket (golang.org/x/time/rate) of its own
+//     rate and burst, or the server defaults. Every request takes one token;
+//     with no token left the answer is 429 before any database access.
+//   - Keys are cached in memory for keyRefresh: within that time a change of
+//     a key's limits or its revocation takes effect, without a restart, and
+//     a flood of valid requests costs one database lookup per key per
+//     keyRefresh, not one per request. The bucket survives a refresh.
+//   - Failed authentications are limited per client address: an address
+//     whose failure bucket is empty gets 429 for any key not already cached,
+//     before any lookup.
+//   - Entries idle for longer than idleAfter are evicted, and the address
+//     table is capped at maxAddrs entries, so memory stays bounded.
+
+const (
+	keyRefresh = 500 * time.Millisecond
+	idleAfter  = 10 * time.Minute
+	maxAddrs   = 1 << 16
+	touchEvery = time.Minute
+)
+
+// keyEntry is a cached API key with its bucket.
+type keyEntry struct {
+	key      atomic.Pointer[APIKey]
+	lim      *rate.Limiter
+	checked  atomic.Int64 // unix nanoseconds of the last KeyStore lookup
+	lastSeen atomic.Int64
+	touched  atomic.Int64
+	reload   sync.Mutex
+}
+
+type keyCache struct {
+	store     KeyStore
+	defRate   float64
+	defBurst  int
+	mu        sync.RWMutex
+	m         map[[32]byte]*keyEntry
+	lastSweep time.Time
+	touch     func(id string, t time.Time) // records last use, in the background
+}
+
+func newKeyCache(store KeyStore, defRate float64, defBurst int) *keyCache {
+	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry)}
+	c.touch = func(id string, t time.Time) {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			store.TouchKey(ctx, id, t) // best effort: last_used is informational
+		}()
+	}
+	return c
+}
+
+func (c *keyCache) limits(k *APIKey) (rate.Limit, int) {
+	r, b := k.Rate, k.Burst
+	if r <= 0 {
+		r = c.defRate
+	}
+	if b <= 0 {
+		b = c.defBurst
+	}
+	return rate.Limit(r), b
+}
+
+// cached returns the entry for hash if it is fresh enough to use without a
+// lookup.
+func (c *keyCache) cached(hash *[32]byte, now time.Time) *keyEntry {
+	c.mu.RLock()
+	e := c.m[*hash]
+	c.mu.RUnlock()
+	if e == nil || now.UnixNano()-e.checked.Load() > int64(keyRefresh) {
+		return nil
+	}
+	return e
+}
+
+// lookup returns the entry of a valid key, reloading it from the store when
+// its cache time is over. Unknown and revoked keys are ErrUnauthorized and
+// leave no entry behind.
+func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
+	if e := c.cached(hash, now); e != nil {
+		return e, nil
+	}
+	c.mu.RLock()
+	e := c.m[*hash]
+	c.mu.RUnlock()
+	if e != nil {
+		e.reload.Lock()
+		defer e.reload.Unlock()
+		if now.UnixNano()-e.checked.Load() <= int64(keyRefresh) {
+			return e, nil // reloaded by another request meanwhile
+		}
+	}
+	k, err := c.store.KeyByHash(ctx, *hash)
+	if err == nil && k.RevokedAt != nil {
+		err = ErrUnauthorized
+	}
+	if err != nil {
+		if e != nil {
+			c.mu.Lock()
+			delete(c.m, *hash)
+			c.mu.Unlock()
+		}
+		return nil, err
+	}
+	r, b := c.limits(k)
+	if e == nil {
+		e = &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
+		c.mu.Lock()
+		if old := c.m[*hash]; old != nil {
+			e = old // lost a race with another first request: share its bucket
+		} else {
+			c.m[*hash] = e
+			c.sweep(now)
+		}
+		c.mu.Unlock()
+	} else if e.lim.Limit() != r || e.lim.Burst() != b {
+		e.lim.SetLimitAt(now, r)
+		e.lim.SetBurstAt(now, b)
+	}
+	e.key.Store(k)
+	e.checked.Store(now.UnixNano())
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
+		if now.UnixNano()-e.touched.Load() > int64(touchEvery) {
+			e.touched.Store(now.UnixNano())
+			c.touch(k.ID, now)
+		}
+	}
+	return e, nil
+}
+
+// sweep evicts idle entries; c.mu is held.
+func (c *keyCache) sweep(now time.Time) {
+	if now.Sub(c.lastSweep) < idleAfter/2 {
+		return
+	}
+	c.lastSweep = now
+	cutoff := now.Add(-idleAfter).UnixNano()
+	for h, e := range c.m {
+		if e.lastSeen.Load() < cutoff {
+			delete(c.m, h)
+		}
+	}
+}
+
+func (c *keyCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
+}
+
+// addrLimiter limits failed authentications per client address.
+type addrLimiter struct {
+	rate  rate.Limit
+	burst int
+	mu    sync.Mutex
+	m     map[string]*addrEntry
+	max   int
+}
+
+type addrEntry struct {
+	lim      *rate.Limiter
+	lastSeen int64
+}
+
+func newAddrLimiter(r float64, burst int) *addrLimiter {
+	return &addrLimiter{rate: rate.Limit(r), burst: burst, m: make(map[string]*addrEntry), max: maxAddrs}
+}
+
+// blocked reports whether addr has no failed attempt left, and if so how
+// long until it has one.
+func (l *addrLimiter) blocked(addr string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.m[addr]
+	if e == nil {
+		return false, 0
+	}
+	t := e.lim.TokensAt(now)
+	if t >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - t) / float64(l.rate) * float64(time.Second))
+}
+
+// fail takes one token from addr's bucket.
+func (l *addrLimiter) fail(addr string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.m[addr]
+	if e == nil {
+		if len(l.m) >= l.max {
+			l.evict(now)
+		}
+		e = &addrEntry{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.m[addr] = e
+	}
+	e.lastSeen = now.UnixNano()
+	e.lim.AllowN(now, 1)
+}
+
+// evict makes room: first every entry whose bucket is full again (it is
+// indistinguishable from a new one), then, if the table is still full, an
+// arbitrary half of it. l.mu is held.
+func (l *addrLimiter) evict(now time.Time) {
+	for a, e := range l.m {
+		if e.lim.TokensAt(now) >= float64(l.burst) {
+			delete(l.m, a)
+		}
+	}
+	if len(l.m) < l.max*3/4 {
+		return
+	}
+	n := len(l.m) / 2
+	for a := range l.m { // map order is random
+		if n == 0 {
+			break
+		}
+		delete(l.m, a)
+		n--
+	}
+}
+
+func (l *addrLimiter) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}
+
+// limitState is what the RateLimit-* headers report after a request took its
+// token (or failed to).
+type limitState struct {
+	limit     int
+	remaining int
+	reset     int // seconds until the bucket is full
+	retry     int // seconds until one token, for 429
+}
+
+// take takes one token from the bucket at now and reports the bucket's state.
+func take(lim *rate.Limiter, now time.Time) (ok bool, st limitState) {
+	ok = lim.AllowN(now, 1)
+	tokens := lim.TokensAt(now)
+	r := float64(lim.Limit())
+	st.limit = lim.Burst()
+	if tokens > 0 {
+		st.remaining = int(math.Floor(tokens + 1e-9))
+	}
+	st.reset = ceilSeconds((float64(st.limit) - tokens) / r)
+	if !ok {
+		st.retry = max(1, ceilSeconds((1-tokens)/r))
+	}
+	return ok, st
+}
+
+func ceilSeconds(s float64) int {
+	if s <= 0 {
+		return 0
+	}
+	return int(math.Ceil(s - 1e-9))
+}
+
+// smallInts holds the decimal strings of small numbers so that the headers
+// of the hot path do not allocate.
+var smallInts = func() (s [1024][]string) {
+	for i := range s {
+		s[i] = []string{strconv.Itoa(i)}
+	}
+	return s
+}()
+
+func intHeader(n int) []string {
+	if 0 <= n && n < len(smallInts) {
+		return smallInts[n]
+	}
+	return []string{strconv.Itoa(n)}
+}
