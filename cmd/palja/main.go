@@ -1,0 +1,73 @@
+// Command palja runs the palja service and its operator commands:
+//
+//	palja serve                      run the HTTP API until SIGINT/SIGTERM
+//	palja keys create --name NAME    create an API key (prints only the key)
+//	palja keys list                  list keys (never the secret)
+//	palja keys revoke KEY_ID         revoke a key
+//	palja reencrypt                  re-seal every profile under the active key
+//	palja chart 1990-05-15 [10]      print the four pillars of a birth
+//
+// Configuration comes from flags, then PALJA_* environment variables, then
+// defaults (see README.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "palja:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage reports a usage error already explained on stderr.
+var errUsage = errors.New("usage")
+
+const usage = `usage: palja <command> [flags]
+
+commands:
+  serve        run the HTTP API (PALJA_ADDR, PALJA_DB, PALJA_RATE, PALJA_BURST, PALJA_CORS_ORIGINS)
+  keys         create, list or revoke API keys
+  reencrypt    re-encrypt every profile under the active encryption key
+  chart        print the four pillars of a birth date: palja chart 1990-05-15 [hour]
+
+Run 'palja <command> -h' for the flags of a command.
+`
+
+// run is the whole program, with its environment passed in so that tests can
+// drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stderr)
+	case "keys":
+		return runKeys(ctx, rest, getenv, stdout, stderr)
+	case "reencrypt":
+		return runReencrypt(ctx, rest, getenv, stderr)
+	case "chart":
+		return runChart(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "palja: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
