@@ -13,13 +13,10 @@ package saju
 // decimal year, which differs by at most a twentieth of a year
 // (well under 0.1 s of ΔT).
 //
-// Outside 1860–2150 it returns the canon's long-term parabola; palja needs
-// 1899–2101 only.
+// The fits hold from 1860; before that the 1860–1900 fit is extended (palja
+// needs 1899–2101 only). After 2150 it is the canon's long-term parabola.
 func deltaT(y float64) float64 {
 	switch {
-	case y < 1860:
-		u := (y - 1820) / 100
-		return -20 + 32*u*u // Espenak–Meeus: long-term parabola (Morrison & Stephenson 2004)
 	case y < 1900:
 		t := y - 1860
 		// Espenak–Meeus, 1860–1900
