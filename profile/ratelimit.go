@@ -120,6 +120,7 @@ func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*
 	r, b := c.limits(k)
 	if e == nil {
 		e = &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
+		e.lastSeen.Store(now.UnixNano())
 		c.mu.Lock()
 		if old := c.m[*hash]; old != nil {
 			e = old // lost a race with another first request: share its bucket

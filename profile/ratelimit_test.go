@@ -1,0 +1,308 @@
+package profile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// memKeys is an in-memory KeyStore that counts lookups.
+type memKeys struct {
+	mu      sync.Mutex
+	keys    map[[32]byte]*APIKey
+	lookups atomic.Int64
+}
+
+func (m *memKeys) KeyByHash(_ context.Context, h [32]byte) (*APIKey, error) {
+	m.lookups.Add(1)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.keys[h]
+	if !ok {
+		return nil, ErrUnauthorized
+	}
+	c := *k
+	return &c, nil
+}
+
+func (m *memKeys) TouchKey(context.Context, string, time.Time) error { return nil }
+
+func (m *memKeys) add(rate float64, burst int) (string, *APIKey) {
+	secret, prefix := NewAPIKeySecret()
+	k := &APIKey{ID: NewID("key_"), AccountID: "acct_1", Prefix: prefix, Rate: rate, Burst: burst}
+	m.mu.Lock()
+	if m.keys == nil {
+		m.keys = make(map[[32]byte]*APIKey)
+	}
+	m.keys[HashAPIKey(secret)] = k
+	m.mu.Unlock()
+	return secret, k
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct{ ns atomic.Int64 }
+
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// emptyStore answers every list with nothing, so that only the limiter is
+// measured.
+type emptyStore struct{ Store }
+
+func (emptyStore) List(context.Context, string, int, string) ([]*Profile, bool, error) {
+	return nil, false, nil
+}
+
+func newLimitedHandler(keys KeyStore, clock *fakeClock) http.Handler {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return NewHandler(logger, emptyStore{}, keys, Config{Rate: 10, Burst: 20, Now: clock.now})
+}
+
+func get(h http.Handler, key, addr string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", "/v1/profiles", nil)
+	req.RemoteAddr = addr
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// TestRateLimitExact floods one key from many goroutines for T seconds of a
+// fake clock and checks that burst + rate×T requests are admitted, within
+// 1 % plus or minus one token.
+func TestRateLimitExact(t *testing.T) {
+	for _, c := range []struct {
+		rate  float64
+		burst int
+		secs  int
+	}{{1, 1, 30}, {1, 100, 60}, {10, 20, 30}, {100, 100, 10}, {1000, 50, 5}, {10000, 10000, 2}, {10000, 1, 2}} {
+		t.Run(fmt.Sprintf("rate=%v,burst=%d", c.rate, c.burst), func(t *testing.T) {
+			keys := &memKeys{}
+			secret, _ := keys.add(c.rate, c.burst)
+			clock := &fakeClock{}
+			clock.advance(time.Hour)
+			h := newLimitedHandler(keys, clock)
+			const workers = 4
+			// Steps short enough that the bucket never fills up between
+			// two rounds of the flood: at most min(4, burst) tokens a step.
+			step := time.Duration(float64(time.Second) / c.rate * min(4, float64(c.burst)))
+			step = min(step, 250*time.Millisecond)
+			var admitted, rejected atomic.Int64
+			end := clock.ns.Load() + int64(c.secs)*int64(time.Second)
+			for {
+				var wg sync.WaitGroup
+				for range workers {
+					wg.Add(1)
+					go func() { // each worker sends until it is refused
+						defer wg.Done()
+						for {
+							w := get(h, secret, "192.0.2.1:1234")
+							if w.Code == http.StatusOK {
+								admitted.Add(1)
+								continue
+							}
+							if w.Code != http.StatusTooManyRequests {
+								t.Errorf("status %d", w.Code)
+							}
+							rejected.Add(1)
+							return
+						}
+					}()
+				}
+				wg.Wait()
+				if clock.ns.Load() >= end {
+					break
+				}
+				clock.advance(step)
+			}
+			want := float64(c.burst) + c.rate*float64(c.secs)
+			got := float64(admitted.Load())
+			if math.Abs(got-want) > want*0.01+1 {
+				t.Errorf("admitted %v, want %v ±1%%+1", got, want)
+			}
+			t.Logf("admitted %v of %v requests, expected %v", got, got+float64(rejected.Load()), want)
+			if n := keys.lookups.Load(); n > int64(c.secs)*2+2 {
+				t.Errorf("%d key lookups for %ds of flood: the cache does not hold", n, c.secs)
+			}
+		})
+	}
+}
+
+// TestRateLimitHeaders checks that the headers predict what happens next.
+func TestRateLimitHeaders(t *testing.T) {
+	keys := &memKeys{}
+	secret, _ := keys.add(2, 5)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	for i := range 5 {
+		w := get(h, secret, "192.0.2.1:1")
+		if w.Code != 200 || w.Header().Get("RateLimit-Limit") != "5" || w.Header().Get("RateLimit-Remaining") != strconv.Itoa(4-i) {
+			t.Fatalf("request %d: %d %v", i, w.Code, w.Header())
+		}
+	}
+	w := get(h, secret, "192.0.2.1:1")
+	if w.Code != 429 {
+		t.Fatalf("%d", w.Code)
+	}
+	retry, _ := strconv.Atoi(w.Header().Get("Retry-After"))
+	reset, _ := strconv.Atoi(w.Header().Get("RateLimit-Reset"))
+	if retry != 1 || reset != 3 { // 5 tokens at 2/s: 2.5 s, rounded up
+		t.Fatalf("Retry-After %d, RateLimit-Reset %d", retry, reset)
+	}
+	// Just before Retry-After: still refused; at it: admitted.
+	clock.advance(time.Duration(retry)*time.Second - 600*time.Millisecond)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 429 {
+		t.Errorf("before Retry-After: %d", w.Code)
+	}
+	clock.advance(600 * time.Millisecond)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
+		t.Errorf("at Retry-After: %d", w.Code)
+	}
+	// After RateLimit-Reset seconds the whole burst is available at once.
+	w = get(h, secret, "192.0.2.1:1")
+	reset, _ = strconv.Atoi(w.Header().Get("RateLimit-Reset"))
+	clock.advance(time.Duration(reset) * time.Second)
+	for i := range 5 {
+		if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
+			t.Fatalf("after reset, request %d: %d", i, w.Code)
+		}
+	}
+}
+
+// TestLimitChangeAndRevocation: a key's new limits and its revocation apply
+// within a second, without a restart, and the bucket survives a refresh.
+func TestLimitChangeAndRevocation(t *testing.T) {
+	keys := &memKeys{}
+	secret, k := keys.add(1, 2)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	get(h, secret, "192.0.2.1:1")
+	get(h, secret, "192.0.2.1:1")
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 429 {
+		t.Fatalf("%d", w.Code)
+	}
+	keys.mu.Lock()
+	k.Burst = 50
+	keys.mu.Unlock()
+	clock.advance(time.Second)
+	if w := get(h, secret, "192.0.2.1:1"); w.Header().Get("RateLimit-Limit") != "50" {
+		t.Errorf("new burst not applied within 1s: %v", w.Header())
+	}
+	now := clock.now()
+	keys.mu.Lock()
+	k.RevokedAt = &now
+	keys.mu.Unlock()
+	clock.advance(time.Second)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 401 {
+		t.Errorf("revoked key: %d", w.Code)
+	}
+}
+
+// TestAuthFailuresLimitedPerAddress: a flood of random keys from one address
+// gets 429 after a small burst, before any key lookup.
+func TestAuthFailuresLimitedPerAddress(t *testing.T) {
+	keys := &memKeys{}
+	good, _ := keys.add(100, 100)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	get(h, good, "198.51.100.7:1") // cache the good key
+	statuses := map[int]int{}
+	for range 1000 {
+		secret, _ := NewAPIKeySecret()
+		statuses[get(h, secret, "198.51.100.7:2").Code]++
+	}
+	if statuses[401] != 20 || statuses[429] != 980 {
+		t.Errorf("statuses %v, want 20 × 401 then 429", statuses)
+	}
+	if n := keys.lookups.Load(); n != 21 {
+		t.Errorf("%d lookups, want 21 (1 good + 20 failures)", n)
+	}
+	if w := get(h, "garbage", "198.51.100.7:3"); w.Code != 429 || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("malformed key from a blocked address: %d", w.Code)
+	}
+	// A cached valid key still works from that address; other addresses are unaffected.
+	if w := get(h, good, "198.51.100.7:4"); w.Code != 200 {
+		t.Errorf("valid key from a blocked address: %d", w.Code)
+	}
+	if w := get(h, "pj_live_"+fmt.Sprint(time.Now().UnixNano())+"abcdefghijklmnopqrstuvwxyz", "203.0.113.1:1"); w.Code != 401 {
+		t.Errorf("other address: %d", w.Code)
+	}
+}
+
+// TestBoundedMemory floods one million distinct addresses with invalid keys
+// and reports the heap: the address table stays capped and no invalid key
+// is cached.
+func TestBoundedMemory(t *testing.T) {
+	keys := &memKeys{}
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	a := &api{
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil)), store: emptyStore{},
+		keys: newKeyCache(keys, 10, 20), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
+	}
+	h := a.routes(Config{})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	const n = 1_000_000
+	for i := range n {
+		addr := fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255)
+		a.addrs.fail(addr, clock.now())
+		if i%100_000 == 0 {
+			clock.advance(time.Millisecond)
+		}
+	}
+	for range 10_000 { // invalid keys through the handler
+		secret, _ := NewAPIKeySecret()
+		get(h, secret, "192.0.2.9:1")
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	grown := int64(ms.HeapAlloc) - int64(before)
+	t.Logf("heap grew by %.1f MiB after %d addresses; %d addresses tracked, %d keys cached", float64(grown)/(1<<20), n, a.addrs.len(), a.keys.len())
+	if a.addrs.len() > maxAddrs {
+		t.Errorf("%d addresses tracked, cap %d", a.addrs.len(), maxAddrs)
+	}
+	if a.keys.len() != 0 {
+		t.Errorf("%d invalid keys cached", a.keys.len())
+	}
+	if grown > 64<<20 {
+		t.Errorf("heap grew by %d bytes", grown)
+	}
+}
+
+// BenchmarkRejected measures the 429 path: a cached key with an empty bucket.
+func BenchmarkRejected(b *testing.B) {
+	keys := &memKeys{}
+	secret, _ := keys.add(0.0001, 1)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	get(h, secret, "192.0.2.1:1")
+	req := httptest.NewRequest("GET", "/v1/profiles", nil)
+	req.Header.Set("X-API-Key", secret)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 429 {
+			b.Fatal(w.Code)
+		}
+	}
+}
