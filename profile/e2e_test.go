@@ -37,9 +37,9 @@ type countMetrics struct {
 }
 
 func (m *countMetrics) Request(string, string, int, time.Duration) {}
-func (m *countMetrics) RateLimited()                                { m.limited.Add(1) }
-func (m *countMetrics) Recompute()                                  { m.recomputes.Add(1) }
-func (m *countMetrics) DBError()                                    { m.dbErrors.Add(1) }
+func (m *countMetrics) RateLimited()                               { m.limited.Add(1) }
+func (m *countMetrics) Recompute()                                 { m.recomputes.Add(1) }
+func (m *countMetrics) DBError()                                   { m.dbErrors.Add(1) }
 
 func testKeyring(tb testing.TB) *crypto.Keyring {
 	tb.Helper()

@@ -47,9 +47,9 @@ type Metrics interface {
 type noMetrics struct{}
 
 func (noMetrics) Request(string, string, int, time.Duration) {}
-func (noMetrics) RateLimited()                                {}
-func (noMetrics) Recompute()                                  {}
-func (noMetrics) DBError()                                    {}
+func (noMetrics) RateLimited()                               {}
+func (noMetrics) Recompute()                                 {}
+func (noMetrics) DBError()                                   {}
 
 // api holds what the handlers share.
 type api struct {
