@@ -34,7 +34,8 @@ func ExampleCompute() {
 
 func ExampleCompute_unknownHour() {
 	// Born on 1984-02-05, hour unknown: the year and month are taken at noon,
-	// eleven hours after 입춘 (1984-02-05 00:19 KST): the year is already 갑자.
+	// less than twelve hours after 입춘 (1984-02-05 00:19 KST): the year is
+	// already 갑자.
 	c, err := saju.Compute(saju.Birth{Year: 1984, Month: 2, Day: 5})
 	if err != nil {
 		fmt.Println(err)

@@ -123,21 +123,26 @@ func TestDeltaT(t *testing.T) {
 	}
 }
 
-// TestJulianDayNumber checks dates from Meeus ch. 7 (Examples 7.a and 7.b,
-// p. 61, and the list on p. 62) and SAJU.md.
+// TestJulianDayNumber checks dates from Meeus ch. 7 (Example 7.a, p. 61,
+// and the list on p. 62) and SAJU.md.
 func TestJulianDayNumber(t *testing.T) {
-	for _, c := range []struct{ y, m, d, want int }{
-		{1957, 10, 4, 2436116},  // Example 7.a: 1957 Oct 4.81 = JD 2436116.31
-		{2000, 1, 1, 2451545},   // JD 2451544.5 at 0h, p. 62
-		{1987, 1, 27, 2446823},  // JD 2446822.5, p. 62
-		{1988, 6, 19, 2447332},  // JD 2447332.0 at 12h, p. 62
-		{1900, 1, 1, 2415021},   // SAJU.md: a 갑술 day
-		{1600, 12, 31, 2305813}, // JD 2305812.5, p. 62
-		{2100, 12, 31, 2488434},
+	for _, c := range []struct {
+		name       string
+		y, m, d, n int
+	}{
+		{"Example 7.a: 1957 Oct 4.81 = JD 2436116.31", 1957, 10, 4, 2436116},
+		{"p. 62: 2000 Jan 1.0 = JD 2451544.5", 2000, 1, 1, 2451545},
+		{"p. 62: 1987 Jan 27.0 = JD 2446822.5", 1987, 1, 27, 2446823},
+		{"p. 62: 1988 June 19.5 = JD 2447332.0", 1988, 6, 19, 2447332},
+		{"p. 62: 1600 Dec 31.0 = JD 2305812.5", 1600, 12, 31, 2305813},
+		{"SAJU.md: 1900-01-01 is JDN 2415021, a 갑술 day", 1900, 1, 1, 2415021},
+		{"2100-12-31 = 2100-01-01 + 364 days = JD 2488069.5 + 364", 2100, 12, 31, 2488434},
 	} {
-		if got := julianDayNumber(c.y, c.m, c.d); got != c.want {
-			t.Errorf("JDN(%d-%02d-%02d) = %d, want %d", c.y, c.m, c.d, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if got := julianDayNumber(c.y, c.m, c.d); got != c.n {
+				t.Errorf("JDN(%d-%02d-%02d) = %d, want %d", c.y, c.m, c.d, got, c.n)
+			}
+		})
 	}
 	// The Unix epoch.
 	if got := julianDayFromUnix(0); got != 2440587.5 {

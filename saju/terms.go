@@ -16,8 +16,8 @@ package saju
 // jieAt returns the latest 절 at or before the instant unix (seconds since
 // 1970 UTC): the Gregorian year whose table row holds it and its column k
 // (0 소한 … 11 대설). civilYear and civilMonth are the birth's civil date;
-// every 절 falls between the 4th and the 9th of its month, so the 절 of that
-// month, or the one before it, is the answer. The instant must lie within
+// every 절 falls between the 3rd and the 9th of its month (checked by
+// TestJieTable), so the 절 of that month, or the one before it, is the answer. The instant must lie within
 // the table, as it does for every valid birth.
 func jieAt(unix int64, civilYear, civilMonth int) (year, k int) {
 	i := (civilYear-jieFirstYear)*12 + civilMonth - 1

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite terms_table.go from the astronomical computation")
@@ -75,5 +76,31 @@ func TestTermsTableGenerated(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from what the generator computes; run go generate ./saju/ and review the diff", name)
+	}
+}
+
+// TestJieTable checks the shape of the table that requests rely on: every
+// 절 lies in its month, between the 3rd and the 9th on the clocks of both
+// UTC and Asia/Seoul, and the months are 29.4 to 31.5 days long.
+func TestJieTable(t *testing.T) {
+	if len(jieTable) != 12*(tableLastYear-tableFirstYear+1) || jieFirstYear != tableFirstYear {
+		t.Fatalf("table of %d entries from %d", len(jieTable), jieFirstYear)
+	}
+	loc, err := seoul()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range jieTable {
+		for _, l := range []*time.Location{time.UTC, loc} {
+			d := time.Unix(u, 0).In(l)
+			if d.Year() != jieFirstYear+i/12 || int(d.Month()) != i%12+1 || d.Day() < 3 || d.Day() > 9 {
+				t.Errorf("entry %d: %s", i, d)
+			}
+		}
+		if i > 0 {
+			if days := float64(u-jieTable[i-1]) / 86400; days < 29.4 || days > 31.5 {
+				t.Errorf("entry %d: %.2f days after the previous", i, days)
+			}
+		}
 	}
 }
