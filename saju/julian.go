@@ -4,9 +4,9 @@ package saju
 
 const (
 	// j2000 is the Julian ephemeris day of the epoch J2000.0, 2000-01-01 12:00 TT.
-	j2000 = 2451545.0 // Meeus (21.1) p. 131 and ch. 7 p. 62
+	j2000 = 2451545.0 // Meeus ch. 7 p. 62: 2000 January 1.5 = JD 2451545.0
 	// unixEpochJD is the Julian day of 1970-01-01 00:00 UT.
-	unixEpochJD = 2440587.5 // Meeus ch. 7: JD of 1970 January 1.0
+	unixEpochJD = 2440587.5 // Meeus (7.1) for 1970 January 1.0
 	// secondsPerDay is the number of SI seconds in a day of UT or TT.
 	secondsPerDay = 86400
 )

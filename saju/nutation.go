@@ -3,8 +3,8 @@ package saju
 import "math"
 
 // Nutation in longitude, Meeus, Astronomical Algorithms, 2nd ed., ch. 22:
-// the IAU 1980 theory with the terms of Table 22.A (pp. 145–146), those
-// smaller than 0.0003″ neglected.
+// the IAU 1980 theory with the terms of Meeus's Table 22.A, those smaller
+// than 0.0003″ neglected.
 
 // nutationTerm is one row of Meeus Table 22.A: the multiples of D, M, M′, F
 // and Ω in the argument, and the coefficient of its sine in Δψ, s0 + s1 T, in
@@ -18,7 +18,8 @@ type nutationTerm struct {
 // dynamical time from J2000.0.
 func nutationInLongitude(t float64) float64 {
 	const deg = math.Pi / 180
-	// Meeus ch. 22 p. 144, the fundamental arguments in degrees:
+	// Meeus ch. 22, the fundamental arguments in degrees (T in Julian
+	// centuries of dynamical time from J2000.0):
 	// D, mean elongation of the Moon from the Sun
 	d := (297.85036 + t*(445267.111480+t*(-0.0019142+t/189474))) * deg
 	// M, mean anomaly of the Sun (Earth)
@@ -30,7 +31,7 @@ func nutationInLongitude(t float64) float64 {
 	// Ω, longitude of the ascending node of the Moon's mean orbit
 	om := (125.04452 + t*(-1934.136261+t*(0.0020708+t/450000))) * deg
 
-	// Meeus ch. 22 p. 144: Δψ = Σ (s0 + s1 T) sin(argument), smallest first.
+	// Meeus ch. 22: Δψ = Σ (s0 + s1 T) sin(argument), summed smallest first.
 	var sum float64
 	for i := len(nutationTable) - 1; i >= 0; i-- {
 		r := &nutationTable[i]
@@ -43,8 +44,8 @@ func nutationInLongitude(t float64) float64 {
 // arcsecond is one second of arc in radians.
 const arcsecond = math.Pi / (180 * 3600)
 
-// nutationTable is Meeus Table 22.A, pp. 145–146: D, M, M′, F, Ω, and the
-// sine coefficients of Δψ in 0.0001″.
+// nutationTable is Meeus's Table 22.A: the multiples of D, M, M′, F and Ω,
+// and the sine coefficients of Δψ in 0.0001″.
 var nutationTable = [...]nutationTerm{
 	{0, 0, 0, 0, 1, -171996, -174.2},
 	{-2, 0, 0, 2, 2, -13187, -1.6},

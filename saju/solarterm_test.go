@@ -144,8 +144,8 @@ func TestJulianDayNumber(t *testing.T) {
 			}
 		})
 	}
-	// The Unix epoch.
-	if got := julianDayFromUnix(0); got != 2440587.5 {
-		t.Errorf("JD(1970-01-01) = %v", got)
+	// The Unix epoch, 1970-01-01 00:00 UTC.
+	if got, want := julianDayFromUnix(0), float64(julianDayNumber(1970, 1, 1))-0.5; got != want {
+		t.Errorf("JD(1970-01-01) = %v, want %v", got, want)
 	}
 }
