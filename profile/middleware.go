@@ -16,21 +16,35 @@ import (
 
 type ctxKey int
 
-const (
-	ctxRequestID ctxKey = iota
-	ctxAPIKey
-)
+const ctxInfo ctxKey = 0
 
-// requestID returns the id given to the request by [api.requestID].
+// reqInfo is what the middleware learns about a request: one allocation,
+// set once in the context by [api.observe] and filled in by later steps.
+type reqInfo struct {
+	statusWriter
+	id  string
+	key *APIKey // the authenticated key, nil before authenticate
+}
+
+func info(ctx context.Context) *reqInfo {
+	ri, _ := ctx.Value(ctxInfo).(*reqInfo)
+	return ri
+}
+
+// requestID returns the id given to the request by [api.observe].
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxRequestID).(string)
-	return id
+	if ri := info(ctx); ri != nil {
+		return ri.id
+	}
+	return ""
 }
 
 // callerKey returns the authenticated key of the request.
 func callerKey(ctx context.Context) *APIKey {
-	k, _ := ctx.Value(ctxAPIKey).(*APIKey)
-	return k
+	if ri := info(ctx); ri != nil {
+		return ri.key
+	}
+	return nil
 }
 
 // Request ids are "req_", a random per-process prefix and a counter: unique,
@@ -90,10 +104,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (a *api) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := newRequestID()
+		ri := &reqInfo{statusWriter: statusWriter{ResponseWriter: w}, id: newRequestID()}
+		id := ri.id
 		w.Header()["X-Request-Id"] = []string{id}
-		ctx := context.WithValue(r.Context(), ctxRequestID, id)
-		sw := &statusWriter{ResponseWriter: w}
+		ctx := context.WithValue(r.Context(), ctxInfo, ri)
+		sw := &ri.statusWriter
 		r = r.WithContext(ctx)
 		defer func() {
 			if v := recover(); v != nil {
@@ -196,9 +211,9 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 		h["Ratelimit-Limit"] = intHeader(st.limit)
 		h["Ratelimit-Remaining"] = intHeader(st.remaining)
 		h["Ratelimit-Reset"] = intHeader(st.reset)
-		k := e.key.Load()
-		ctx := context.WithValue(r.Context(), ctxAPIKey, k)
-		r = r.WithContext(ctx)
+		if ri := info(r.Context()); ri != nil {
+			ri.key = e.key.Load()
+		}
 		if !ok {
 			a.rateLimited(w, r, st)
 			return

@@ -1,0 +1,46 @@
+-- wrk script: PUT partial updates to one profile, alternating a birth change
+-- (the four pillars are recomputed) and a name change.
+--
+--   KEY=pj_live_... REF=user_1 wrk -t2 -c64 -d10s --latency -s scripts/load/put.lua http://127.0.0.1:8080
+--
+-- Prints the count of each status at the end, so that a rate-limited run
+-- can be checked against burst + rate × duration.
+local key = os.getenv("KEY") or error("set KEY to an API key")
+local ref = os.getenv("REF") or "user_1"
+local bodies = {
+  '{"birth_day":16,"birth_hour":null}',
+  '{"name":"박영수","birth_day":15,"birth_hour":10}',
+}
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+  n = 0
+end
+
+function request()
+  n = n + 1
+  return wrk.format("PUT", "/v1/profiles/" .. ref,
+    {["X-API-Key"] = key, ["Content-Type"] = "application/json"}, bodies[n % 2 + 1])
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    local s = t:get("statuses")
+    for code, count in pairs(s) do
+      total[code] = (total[code] or 0) + count
+    end
+  end
+  for code, count in pairs(total) do
+    io.write(string.format("status %d: %d\n", code, count))
+  end
+end
