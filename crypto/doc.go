@@ -33,7 +33,7 @@
 // read by [LoadOrCreateKeyFile]. The first key in the list is the primary.
 // To rotate:
 //
-//  1. Create a key ([GenerateKey], or `palja keys`), and put it first in the
+//  1. Create a key ([GenerateKey], or `palja encryption-key`), and put it first in the
 //     list, keeping the old key after it: "k2:…,k1:…". New and updated records
 //     are now sealed under k2; records under k1 still open.
 //  2. Run `palja reencrypt`, which opens every record not sealed under the

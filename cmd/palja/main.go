@@ -5,6 +5,7 @@
 //	palja keys list                  list keys (never the secret)
 //	palja keys revoke KEY_ID         revoke a key
 //	palja reencrypt                  re-seal every profile under the active key
+//	palja encryption-key             print a new key for PALJA_ENCRYPTION_KEYS
 //	palja chart 1990-05-15 [10]      print the four pillars of a birth
 //
 // Configuration comes from flags, then PALJA_* environment variables, then
@@ -42,6 +43,7 @@ commands:
   serve        run the HTTP API (PALJA_ADDR, PALJA_DB, PALJA_RATE, PALJA_BURST, PALJA_CORS_ORIGINS)
   keys         create, list or revoke API keys
   reencrypt    re-encrypt every profile under the active encryption key
+  encryption-key  print a new encryption key (id:base64) for PALJA_ENCRYPTION_KEYS
   chart        print the four pillars of a birth date: palja chart 1990-05-15 [hour]
 
 Run 'palja <command> -h' for the flags of a command.
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runReencrypt(ctx, rest, getenv, stderr)
 	case "chart":
 		return runChart(rest, stdout, stderr)
+	case "encryption-key":
+		return runEncryptionKey(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
