@@ -1,0 +1,229 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/palja/palja/profile"
+)
+
+// A DB keeps accounts and their API keys itself: it is a
+// [profile.KeyStore]. Only the SHA-256 of a secret is stored
+// ([profile.HashAPIKey]).
+var _ profile.KeyStore = (*DB)(nil)
+
+const (
+	selectKey = "SELECT id, account_id, name, prefix, rate, burst, created_at, last_used_at, revoked_at FROM api_keys"
+
+	accountPrefix = "acct_"
+	keyIDPrefix   = "key_"
+)
+
+type keyRow struct {
+	ID         string          `db:"id"`
+	AccountID  string          `db:"account_id"`
+	Name       string          `db:"name"`
+	Prefix     string          `db:"prefix"`
+	Rate       sql.NullFloat64 `db:"rate"`
+	Burst      sql.NullInt64   `db:"burst"`
+	CreatedAt  int64           `db:"created_at"`
+	LastUsedAt sql.NullInt64   `db:"last_used_at"`
+	RevokedAt  sql.NullInt64   `db:"revoked_at"`
+}
+
+func (r *keyRow) key() *profile.APIKey {
+	k := &profile.APIKey{
+		ID:        r.ID,
+		AccountID: r.AccountID,
+		Name:      r.Name,
+		Prefix:    r.Prefix,
+		Rate:      r.Rate.Float64,
+		Burst:     int(r.Burst.Int64),
+		CreatedAt: time.Unix(r.CreatedAt, 0).UTC(),
+	}
+	if r.LastUsedAt.Valid {
+		t := time.Unix(r.LastUsedAt.Int64, 0).UTC()
+		k.LastUsedAt = &t
+	}
+	if r.RevokedAt.Valid {
+		t := time.Unix(r.RevokedAt.Int64, 0).UTC()
+		k.RevokedAt = &t
+	}
+	return k
+}
+
+// checkLimits validates a key's rate and burst; 0 means the server default.
+func checkLimits(rate float64, burst int) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+		return errors.New("rate must be a non-negative number")
+	}
+	if burst < 0 {
+		return errors.New("burst must not be negative")
+	}
+	return nil
+}
+
+// limitArgs returns rate and burst as query arguments: NULL for 0, the
+// server's default.
+func limitArgs(rate float64, burst int) (r, b any) {
+	if rate != 0 {
+		r = rate
+	}
+	if burst != 0 {
+		b = int64(burst)
+	}
+	return r, b
+}
+
+// CreateKey creates an API key named name in account, or in a new account
+// when account is "", and returns its secret, which is not stored and
+// cannot be shown again. rate and burst 0 mean the server's defaults. An
+// unknown account is an error wrapping [profile.ErrNotFound].
+func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *profile.APIKey, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", nil, errors.New("storage: create key: name must not be empty")
+	}
+	if err := checkLimits(rate, burst); err != nil {
+		return "", nil, fmt.Errorf("storage: create key: %w", err)
+	}
+	secret, prefix := profile.NewAPIKeySecret()
+	hash := profile.HashAPIKey(secret)
+	k := &profile.APIKey{ID: profile.NewID(keyIDPrefix), Name: name, Prefix: prefix, Rate: rate, Burst: burst}
+	r, b := limitArgs(rate, burst)
+	err := db.w.do(ctx, func(tx *wtx) error {
+		acct := account
+		now := tx.db.now().Unix()
+		if acct == "" {
+			acct = profile.NewID(accountPrefix)
+			_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("INSERT INTO accounts (id, created_at) VALUES (?, ?)"), acct, now)
+			if err != nil {
+				return fmt.Errorf("storage: create account: %w", err)
+			}
+		} else {
+			var n int
+			err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM accounts WHERE id = ?"), acct).Scan(&n)
+			if err != nil {
+				return fmt.Errorf("storage: create key: %w", err)
+			}
+			if n == 0 {
+				return fmt.Errorf("storage: create key: account %q: %w", acct, profile.ErrNotFound)
+			}
+		}
+		_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
+			"INSERT INTO api_keys (id, account_id, name, prefix, hash, rate, burst, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+			k.ID, acct, name, prefix, hash[:], r, b, now)
+		if err != nil {
+			return fmt.Errorf("storage: create key: %w", err)
+		}
+		k.AccountID, k.CreatedAt = acct, time.Unix(now, 0).UTC()
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, k, nil
+}
+
+// ListKeys returns every API key, revoked ones included, oldest first.
+func (db *DB) ListKeys(ctx context.Context) ([]profile.APIKey, error) {
+	var rows []keyRow
+	if err := db.rdb.SelectContext(ctx, &rows, selectKey+" ORDER BY created_at, id"); err != nil {
+		return nil, fmt.Errorf("storage: list keys: %w", err)
+	}
+	keys := make([]profile.APIKey, len(rows))
+	for i := range rows {
+		keys[i] = *rows[i].key()
+	}
+	return keys, nil
+}
+
+// CountKeys returns how many API keys exist, revoked ones included.
+func (db *DB) CountKeys(ctx context.Context) (int, error) {
+	var n int
+	if err := db.rdb.GetContext(ctx, &n, "SELECT COUNT(*) FROM api_keys"); err != nil {
+		return 0, fmt.Errorf("storage: count keys: %w", err)
+	}
+	return n, nil
+}
+
+// RevokeKey revokes the key with that id; revoking it again changes
+// nothing. An unknown id is an error wrapping [profile.ErrNotFound].
+func (db *DB) RevokeKey(ctx context.Context, id string) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		res, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
+			"UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"), tx.db.now().Unix(), id)
+		if err != nil {
+			return fmt.Errorf("storage: revoke key: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		return tx.keyExists(id)
+	})
+}
+
+// SetKeyLimits sets the rate and burst of a key; 0 restores the server's
+// default. An unknown id is an error wrapping [profile.ErrNotFound].
+func (db *DB) SetKeyLimits(ctx context.Context, id string, rate float64, burst int) error {
+	if err := checkLimits(rate, burst); err != nil {
+		return fmt.Errorf("storage: set key limits: %w", err)
+	}
+	r, b := limitArgs(rate, burst)
+	return db.w.do(ctx, func(tx *wtx) error {
+		res, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("UPDATE api_keys SET rate = ?, burst = ? WHERE id = ?"), r, b, id)
+		if err != nil {
+			return fmt.Errorf("storage: set key limits: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		return tx.keyExists(id)
+	})
+}
+
+// keyExists returns nil if the key exists, else an error wrapping
+// [profile.ErrNotFound].
+func (tx *wtx) keyExists(id string) error {
+	var n int
+	err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM api_keys WHERE id = ?"), id).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("storage: key %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("storage: key %s: %w", id, profile.ErrNotFound)
+	}
+	return nil
+}
+
+// KeyByHash returns the key whose secret hashes to hash, revoked or not, or
+// an error wrapping [profile.ErrUnauthorized] when there is none.
+func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*profile.APIKey, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var r keyRow
+	err := db.rs.keyByHash.QueryRowxContext(noCancel(ctx), hash[:]).StructScan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: key by hash: %w", profile.ErrUnauthorized)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: key by hash: %w", err)
+	}
+	return r.key(), nil
+}
+
+// TouchKey records that the key was used at t, unless a later use is
+// already recorded.
+func (db *DB) TouchKey(ctx context.Context, id string, t time.Time) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		if _, err := tx.st.touchKey.ExecContext(tx.ctx, t.Unix(), id, t.Unix()); err != nil {
+			return fmt.Errorf("storage: touch key: %w", err)
+		}
+		return nil
+	})
+}

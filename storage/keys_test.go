@@ -1,0 +1,101 @@
+package storage
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/palja/palja/profile"
+)
+
+func TestKeys(t *testing.T) {
+	clk := newClock()
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{Now: clk.Now})
+
+	if n, err := db.CountKeys(ctx); err != nil || n != 0 {
+		t.Fatalf("CountKeys of a new database = %d, %v", n, err)
+	}
+	secret, k, err := db.CreateKey(ctx, "ci", "", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !profile.WellFormedKey(secret) || k.Prefix != secret[:len(k.Prefix)] || len(k.Prefix) < len(profile.KeyPrefix) {
+		t.Errorf("secret %q... with prefix %q", secret[:12], k.Prefix)
+	}
+	if len(k.AccountID) < 10 || k.AccountID[:5] != "acct_" || k.ID[:4] != "key_" || !k.CreatedAt.Equal(clk.Now()) || k.Name != "ci" {
+		t.Errorf("key = %+v", k)
+	}
+	clk.Advance(time.Second)
+	secret2, k2, err := db.CreateKey(ctx, "second", k.AccountID, 2.5, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2.AccountID != k.AccountID || secret2 == secret {
+		t.Errorf("second key = %+v", k2)
+	}
+	if _, _, err := db.CreateKey(ctx, "x", "acct_nobody", 0, 0); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("CreateKey in an unknown account: %v", err)
+	}
+	for _, bad := range []struct {
+		name  string
+		rate  float64
+		burst int
+	}{{"", 0, 0}, {" ", 0, 0}, {"x", -1, 0}, {"x", 0, -1}} {
+		if _, _, err := db.CreateKey(ctx, bad.name, "", bad.rate, bad.burst); err == nil {
+			t.Errorf("CreateKey(%q, %v, %d) succeeded", bad.name, bad.rate, bad.burst)
+		}
+	}
+
+	got, err := db.KeyByHash(ctx, profile.HashAPIKey(secret2))
+	if err != nil || got.ID != k2.ID || got.Rate != 2.5 || got.Burst != 7 || got.RevokedAt != nil || got.LastUsedAt != nil {
+		t.Errorf("KeyByHash = %+v, %v", got, err)
+	}
+	if _, err := db.KeyByHash(ctx, profile.HashAPIKey("pj_live_unknown")); !errors.Is(err, profile.ErrUnauthorized) {
+		t.Errorf("KeyByHash of an unknown key: %v", err)
+	}
+
+	used := clk.Now().Add(time.Minute)
+	if err := db.TouchKey(ctx, k.ID, used); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.TouchKey(ctx, k.ID, used.Add(-time.Hour)); err != nil { // earlier: ignored
+		t.Fatal(err)
+	}
+	if err := db.SetKeyLimits(ctx, k2.ID, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetKeyLimits(ctx, "key_nobody", 1, 1); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("SetKeyLimits of an unknown key: %v", err)
+	}
+	clk.Advance(time.Hour)
+	if err := db.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeKey(ctx, k.ID); err != nil {
+		t.Errorf("revoking again: %v", err)
+	}
+	if err := db.RevokeKey(ctx, "key_nobody"); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("RevokeKey of an unknown key: %v", err)
+	}
+
+	keys, err := db.ListKeys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("ListKeys = %v, %v", keys, err)
+	}
+	first, second := keys[0], keys[1]
+	if first.ID != k.ID || first.RevokedAt == nil || !first.RevokedAt.Equal(clk.Now()) ||
+		first.LastUsedAt == nil || !first.LastUsedAt.Equal(used) {
+		t.Errorf("first key = %+v", first)
+	}
+	if second.ID != k2.ID || second.Rate != 0 || second.Burst != 0 || second.RevokedAt != nil {
+		t.Errorf("second key = %+v", second)
+	}
+	revoked, err := db.KeyByHash(ctx, profile.HashAPIKey(secret))
+	if err != nil || revoked.RevokedAt == nil {
+		t.Errorf("KeyByHash of a revoked key = %+v, %v; want it, revoked", revoked, err)
+	}
+	if n, err := db.CountKeys(ctx); err != nil || n != 2 {
+		t.Errorf("CountKeys = %d, %v", n, err)
+	}
+}

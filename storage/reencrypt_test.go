@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/profile"
+)
+
+func keyCounts(t *testing.T, db *DB) map[string]int {
+	t.Helper()
+	var rows []struct {
+		KeyID string `db:"key_id"`
+		N     int    `db:"n"`
+	}
+	if err := db.rdb.Select(&rows, "SELECT key_id, COUNT(*) AS n FROM profiles GROUP BY key_id"); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, r := range rows {
+		m[r.KeyID] = r.N
+	}
+	return m
+}
+
+// TestReencrypt rotates across three keys: profiles under k1 and k2 are
+// re-sealed under k3 by a run that is interrupted and then resumed; a third
+// run finds nothing to do, and afterwards a ring of k3 alone reads every
+// profile unchanged.
+func TestReencrypt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "palja.db")
+	open := func(ids ...crypto.KeyID) *DB {
+		db, err := Open(ctx, path, testKeyring(t, ids...), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+
+	db := open("k1")
+	acct := newAccount(t, db)
+	for i := range 20 {
+		mustCreate(t, db, acct, fmt.Sprintf("one%d", i), profile.Patch{BirthHour: num(i)})
+	}
+	db.Close()
+	db = open("k2", "k1")
+	for i := range 15 {
+		mustCreate(t, db, acct, fmt.Sprintf("two%d", i), profile.Patch{Gender: str("female")})
+	}
+	ps, _, err := db.Profiles().List(ctx, acct, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps[len(ps)-5:] { // five of the oldest, under k1, move to k2
+		if _, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error { q.Name += "u"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db = open("k3", "k2", "k1")
+	defer func() { db.Close() }()
+	for i := range 5 {
+		mustCreate(t, db, acct, fmt.Sprintf("three%d", i), profile.Patch{})
+	}
+	want, _, err := db.Profiles().List(ctx, acct, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keyCounts(t, db); !reflect.DeepEqual(got, map[string]int{"k1": 15, "k2": 20, "k3": 5}) {
+		t.Fatalf("keys before = %v", got)
+	}
+
+	// Interrupted after two batches of 7.
+	cctx, cancel := context.WithCancel(ctx)
+	var calls [][2]int
+	n, err := db.Reencrypt(cctx, 7, func(done, total int) {
+		calls = append(calls, [2]int{done, total})
+		if len(calls) == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || n != 14 {
+		t.Fatalf("interrupted Reencrypt = %d, %v; want 14, context.Canceled", n, err)
+	}
+	if !reflect.DeepEqual(calls, [][2]int{{7, 35}, {14, 35}}) {
+		t.Errorf("progress = %v", calls)
+	}
+	if got := keyCounts(t, db); got["k3"] != 5+14 || got["k1"]+got["k2"] != 21 {
+		t.Errorf("keys after the interruption = %v", got)
+	}
+
+	// Resumed in a new process.
+	db.Close()
+	db = open("k3", "k2", "k1")
+	calls = nil
+	n, err = db.Reencrypt(ctx, 7, func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	if err != nil || n != 21 {
+		t.Fatalf("resumed Reencrypt = %d, %v; want 21", n, err)
+	}
+	if last := calls[len(calls)-1]; last != [2]int{21, 21} {
+		t.Errorf("last progress = %v, want [21 21]", last)
+	}
+	if n, err := db.Reencrypt(ctx, 0, nil); err != nil || n != 0 {
+		t.Errorf("second Reencrypt = %d, %v; want 0", n, err)
+	}
+	if got := keyCounts(t, db); !reflect.DeepEqual(got, map[string]int{"k3": 40}) {
+		t.Errorf("keys after = %v", got)
+	}
+
+	db.Close()
+	db = open("k3")
+	got, _, err := db.Profiles().List(ctx, acct, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("profiles changed by Reencrypt (versions and times included)")
+	}
+}
+
+// TestReencryptConcurrent re-keys from a second handle on the database,
+// standing for `palja reencrypt` beside `palja serve`, while the first
+// handle updates every profile: no update is lost and every row ends under
+// the new key.
+func TestReencryptConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "palja.db")
+	db, err := Open(ctx, path, testKeyring(t, "k1"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := newAccount(t, db)
+	var ids []string
+	for i := range 200 {
+		ids = append(ids, mustCreate(t, db, acct, fmt.Sprintf("p%d", i), profile.Patch{}).ID)
+	}
+	db.Close()
+
+	serve := mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Synchronous: "NORMAL"})
+	tool := mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Synchronous: "NORMAL"})
+	const rounds = 5
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for r := range rounds {
+				for i := w; i < len(ids); i += 4 {
+					_, err := serve.Profiles().Update(ctx, acct, ids[i], func(q *profile.Profile) error {
+						q.Name = fmt.Sprintf("p%d-r%d", i, r)
+						return nil
+					})
+					if err != nil {
+						t.Errorf("Update: %v", err)
+						return
+					}
+				}
+			}
+		})
+	}
+	n, err := tool.Reencrypt(ctx, 16, nil)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Reencrypt: %v", err)
+	}
+	t.Logf("re-sealed %d of %d while they were being updated", n, len(ids))
+	if n, err := tool.Reencrypt(ctx, 16, nil); err != nil || n != 0 {
+		t.Errorf("second Reencrypt = %d, %v", n, err)
+	}
+	for i, id := range ids {
+		p, err := serve.Profiles().Get(ctx, acct, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("p%d-r%d", i, rounds-1); p.Name != want || p.Version != 1+rounds {
+			t.Errorf("%s: name %q version %d, want %q version %d", id, p.Name, p.Version, want, 1+rounds)
+		}
+	}
+	if got := keyCounts(t, serve); !reflect.DeepEqual(got, map[string]int{"k2": len(ids)}) {
+		t.Errorf("keys after = %v", got)
+	}
+}
+
+// TestReencryptDamaged leaves a ciphertext that does not open under its old
+// key, re-seals the others, and names the damaged profile in its error.
+func TestReencryptDamaged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "palja.db")
+	db, err := Open(ctx, path, testKeyring(t, "k1"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := newAccount(t, db)
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, mustCreate(t, db, acct, "Secretname", profile.Patch{BirthDay: num(i + 1)}).ID)
+	}
+	db.Close()
+	raw := rawDB(t, path)
+	if _, err := raw.Exec("UPDATE profiles SET sealed = CAST(sealed || X'00' AS BLOB) WHERE id = ?", ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
+	n, err := db.Reencrypt(ctx, 2, nil)
+	if n != 4 || !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ids[2]) || strings.Contains(err.Error(), "Secretname") {
+		t.Fatalf("Reencrypt = %d, %v; want 4 and an error naming %s", n, err, ids[2])
+	}
+	if got := keyCounts(t, db); got["k1"] != 1 || got["k2"] != 4 {
+		t.Errorf("keys after = %v", got)
+	}
+}

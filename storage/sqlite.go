@@ -1,0 +1,107 @@
+package storage
+
+// This file holds everything that is specific to SQLite and mattn/go-sqlite3:
+// the driver, the connection pragmas, the statement that takes the write
+// lock, and the classification of driver errors. The SQL elsewhere in the
+// package is written with ? placeholders passed through sqlx's Rebind and
+// sticks to what PostgreSQL also accepts (ON CONFLICT upserts, SAVEPOINT),
+// so a PostgreSQL backend needs its own version of this file and of
+// migrations/, and nothing in package profile.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+const (
+	driverName = "sqlite3"
+
+	// busyTimeoutMS is how long a connection waits for a lock held by
+	// another connection or process before failing with SQLITE_BUSY.
+	busyTimeoutMS = "5000"
+
+	// sqlBegin opens a write transaction and takes the database's write lock
+	// at once, waiting up to the busy timeout for another process to release
+	// it. A deferred BEGIN would take it at the first write, and could then
+	// fail with SQLITE_BUSY_SNAPSHOT instead of waiting.
+	sqlBegin = "BEGIN IMMEDIATE"
+
+	// sqlWAL puts the database in WAL mode (a no-op when it is already).
+	// A WAL file larger than journal_size_limit is truncated after a
+	// checkpoint, so frames holding old ciphertexts do not linger in a
+	// large file.
+	sqlWAL           = "PRAGMA journal_mode = WAL"
+	sqlWriterPragmas = "PRAGMA journal_size_limit = 4194304"
+)
+
+// setWAL switches the database to WAL mode. Switching takes an exclusive
+// lock without calling the busy handler, so when several processes open a
+// new database at once it can fail with SQLITE_BUSY: retry until the busy
+// timeout would have passed.
+func setWAL(ctx context.Context, conn *sql.Conn) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var mode string
+		err := conn.QueryRowContext(ctx, sqlWAL).Scan(&mode)
+		if err == nil && !strings.EqualFold(mode, "wal") {
+			err = fmt.Errorf("journal mode is %s, not wal", mode)
+		}
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// dsn returns the data source name of the database file at path for the
+// writer connection (readOnly false) or a reader.
+//
+// Both wait up to the busy timeout for another process's locks and enforce
+// foreign keys. The writer (which [setWAL] switches to WAL mode) overwrites deleted content with zeros
+// (secure_delete, so a deleted profile's ciphertext does not stay in free
+// pages), and syncs as asked: FULL makes every commit durable across a power
+// loss, NORMAL only across a process crash. Readers are query-only.
+func dsn(path string, synchronous string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", busyTimeoutMS)
+	q.Set("_foreign_keys", "on")
+	if readOnly {
+		q.Set("_query_only", "on")
+	} else {
+		q.Set("_secure_delete", "on")
+		q.Set("_synchronous", synchronous)
+	}
+	u := url.URL{Scheme: "file", Opaque: escapePath(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// escapePath escapes the characters that would end the path of a file: URI.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure on
+// a constraint involving column.
+func isUniqueViolation(err error, column string) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique &&
+		strings.Contains(se.Error(), "."+column)
+}
+
+// isBusy reports whether err means that another connection held the lock
+// for longer than the busy timeout.
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}

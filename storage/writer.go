@@ -1,0 +1,284 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// maxBatch caps how many write ops share one transaction, so that one
+// commit's latency stays bounded under load.
+const maxBatch = 256
+
+// ErrClosed is returned for a write submitted after [DB.Close].
+var ErrClosed = errors.New("storage: database closed")
+
+// A writer owns the database's only write connection. Every write is an op
+// handed to its goroutine, which commits them in groups: while one commit
+// (and its fsync) is in flight, the ops that arrive queue up, and the next
+// transaction takes all of them at once. Each op runs inside its own
+// SAVEPOINT, so one failing op is rolled back alone; the ops of a group are
+// answered only after the COMMIT that holds them, and a failed COMMIT fails
+// all of them. With synchronous=FULL every acknowledged write is on disk,
+// yet the cost of a sync is shared by the whole group.
+type writer struct {
+	conn  *sql.Conn
+	st    writeStmts
+	tx    wtx
+	queue chan *op
+	done  chan struct{} // closed when run returns
+
+	started bool // run was started; set before Open returns
+
+	batches, ops atomic.Int64 // committed or failed groups, and their ops
+
+	mu     sync.RWMutex // held for reading while sending to queue
+	closed bool
+}
+
+// An op is one write. fn runs on the writer goroutine inside the group's
+// transaction; its error rolls back its own changes only.
+type op struct {
+	ctx      context.Context
+	fn       func(*wtx) error
+	err      error
+	panicked any
+	answer   chan struct{}
+}
+
+var opPool = sync.Pool{New: func() any { return &op{answer: make(chan struct{}, 1)} }}
+
+// wtx is what an op sees of the transaction it runs in: the writer's
+// connection and prepared statements, and scratch buffers that the writer
+// goroutine reuses from op to op.
+type wtx struct {
+	db   *DB
+	ctx  context.Context // never cancelled: see [writer.do]
+	conn *sql.Conn
+	st   *writeStmts
+
+	payload, ad, sealed []byte
+}
+
+// writeStmts are the statements prepared once on the writer's connection.
+type writeStmts struct {
+	begin, commit, rollback        *sql.Stmt
+	savepoint, release, rollbackTo *sql.Stmt
+	profileByID, profileByExt      *sql.Stmt
+	insertProfile, updateProfile   *sql.Stmt
+	updateSealed                   *sql.Stmt
+	deleteByID, deleteByExt        *sql.Stmt
+	idemGet, idemPut, touchKey     *sql.Stmt
+	all                            []*sql.Stmt
+}
+
+func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn, rebind func(string) string) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.begin, sqlBegin},
+		{&s.commit, "COMMIT"},
+		{&s.rollback, "ROLLBACK"},
+		{&s.savepoint, "SAVEPOINT op"},
+		{&s.release, "RELEASE op"},
+		{&s.rollbackTo, "ROLLBACK TO op"},
+		{&s.profileByID, selectProfile + " WHERE account_id = ? AND id = ?"},
+		{&s.profileByExt, selectProfile + " WHERE account_id = ? AND external_id = ?"},
+		{&s.insertProfile, insertProfile},
+		{&s.updateProfile, updateProfile},
+		{&s.updateSealed, updateSealed},
+		{&s.deleteByID, "DELETE FROM profiles WHERE account_id = ? AND id = ?"},
+		{&s.deleteByExt, "DELETE FROM profiles WHERE account_id = ? AND external_id = ?"},
+		{&s.idemGet, "SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?"},
+		{&s.idemPut, upsertIdempotency},
+		{&s.touchKey, "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"},
+	} {
+		st, err := conn.PrepareContext(ctx, rebind(p.query))
+		if err != nil {
+			s.close()
+			return fmt.Errorf("storage: prepare %q: %w", p.query, err)
+		}
+		*p.dst = st
+		s.all = append(s.all, st)
+	}
+	return nil
+}
+
+func (s *writeStmts) close() {
+	for _, st := range s.all {
+		st.Close()
+	}
+	s.all = nil
+}
+
+func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
+	w := &writer{
+		conn:  conn,
+		queue: make(chan *op, queue),
+		done:  make(chan struct{}),
+	}
+	w.tx = wtx{db: db, ctx: context.Background(), conn: conn, st: &w.st}
+	return w
+}
+
+// do runs fn on the writer goroutine in the next group and returns its
+// error once the group's transaction has committed (or the commit's error).
+// An op whose ctx is done before it runs is skipped with ctx.Err(). Once
+// queued, an op is always answered, so do waits for the answer even if ctx
+// ends meanwhile: the caller must learn whether its write was committed.
+//
+// The statements of an op run with a context that is never cancelled: with
+// SQLite, interrupting a statement inside a transaction may roll back the
+// whole transaction, and with it the ops of other callers.
+//
+// A panic in fn is re-raised in the caller's goroutine after its savepoint
+// has been rolled back.
+func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o := opPool.Get().(*op)
+	o.ctx, o.fn = ctx, fn
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		o.ctx, o.fn = nil, nil
+		opPool.Put(o)
+		return ErrClosed
+	}
+	select {
+	case w.queue <- o:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		o.ctx, o.fn = nil, nil
+		opPool.Put(o)
+		return ctx.Err()
+	}
+	<-o.answer
+	err, p := o.err, o.panicked
+	*o = op{answer: o.answer}
+	opPool.Put(o)
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+// close stops accepting ops, lets the writer run those already queued, and
+// waits for it to exit.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+// run is the writer goroutine.
+func (w *writer) run() {
+	defer close(w.done)
+	batch := make([]*op, 0, maxBatch)
+	for o := range w.queue {
+		batch = append(batch[:0], o)
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-w.queue:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, o)
+			default:
+				break gather
+			}
+		}
+		w.batches.Add(1)
+		w.ops.Add(int64(len(batch)))
+		w.commit(batch)
+		clear(batch)
+	}
+}
+
+// commit runs batch in one transaction and answers every op.
+func (w *writer) commit(batch []*op) {
+	defer func() {
+		for _, o := range batch {
+			o.answer <- struct{}{}
+		}
+	}()
+	tx, st := &w.tx, &w.st
+	if _, err := st.begin.ExecContext(tx.ctx); err != nil {
+		err = fmt.Errorf("storage: begin: %w", err)
+		for _, o := range batch {
+			o.err = err
+		}
+		return
+	}
+	// A lone op needs no savepoint: if it fails, the transaction is rolled
+	// back as a whole.
+	if len(batch) == 1 {
+		o := batch[0]
+		if o.err = w.call(o); o.err != nil {
+			w.abort(batch, nil)
+			return
+		}
+	} else {
+		for _, o := range batch {
+			if _, err := st.savepoint.ExecContext(tx.ctx); err != nil {
+				w.abort(batch, fmt.Errorf("storage: savepoint: %w", err))
+				return
+			}
+			if o.err = w.call(o); o.err != nil {
+				if _, err := st.rollbackTo.ExecContext(tx.ctx); err != nil {
+					// SQLite rolled the whole transaction back (an I/O
+					// error, a full disk): nothing of the group holds.
+					w.abort(batch, fmt.Errorf("storage: rollback to savepoint: %w", err))
+					return
+				}
+			}
+			if _, err := st.release.ExecContext(tx.ctx); err != nil {
+				w.abort(batch, fmt.Errorf("storage: release savepoint: %w", err))
+				return
+			}
+		}
+	}
+	if _, err := st.commit.ExecContext(tx.ctx); err != nil {
+		w.abort(batch, fmt.Errorf("storage: commit: %w", err))
+	}
+}
+
+// call runs one op, unless its context is already done.
+func (w *writer) call(o *op) (err error) {
+	if err := o.ctx.Err(); err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			o.panicked = p
+			err = errors.New("storage: write op panicked")
+		}
+	}()
+	return o.fn(&w.tx)
+}
+
+// abort rolls the transaction back and fails with err every op that had
+// succeeded so far (ops that failed keep their own error). err nil only
+// rolls back.
+func (w *writer) abort(batch []*op, err error) {
+	w.st.rollback.ExecContext(w.tx.ctx) // fails harmlessly if SQLite already rolled back
+	if err == nil {
+		return
+	}
+	for _, o := range batch {
+		if o.err == nil {
+			o.err = err
+		}
+	}
+}
