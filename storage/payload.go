@@ -28,8 +28,8 @@ import (
 //	17      1     length of the name in bytes
 //	18      n     name, UTF-8
 //
-// A later format gets a new version byte; decoding keeps reading the old
-// ones, and `palja reencrypt` is not needed to migrate them.
+// A change of layout takes a new version byte, so that payloads already
+// stored stay readable beside the new ones.
 const (
 	payloadV1     = 1
 	payloadHeader = 18

@@ -142,7 +142,7 @@ func (tx *wtx) get(account, ref string) (*profile.Profile, rowState, error) {
 }
 
 func notFound(ref string) error {
-	return fmt.Errorf("get profile %s: %w", ref, profile.ErrNotFound)
+	return fmt.Errorf("profile %s: %w", ref, profile.ErrNotFound)
 }
 
 func externalIDTaken() error {
@@ -267,6 +267,10 @@ func (s *ProfileStore) Get(ctx context.Context, account, ref string) (*profile.P
 // the latest state. An error from fn is returned as it is and nothing is
 // written. The id, account, version and times of the profile are the
 // store's: changes fn makes to them are ignored.
+//
+// fn runs on the writer goroutine while it holds the write lock, so it must
+// be quick and must not write through the store itself (that would wait
+// for the writer forever); reads are fine.
 func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(*profile.Profile) error) (*profile.Profile, error) {
 	var stored *profile.Profile
 	err := s.db.w.do(ctx, func(tx *wtx) error {
