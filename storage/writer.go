@@ -100,7 +100,7 @@ func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn, rebind func(st
 		st, err := conn.PrepareContext(ctx, rebind(p.query))
 		if err != nil {
 			s.close()
-			return fmt.Errorf("storage: prepare %q: %w", p.query, err)
+			return fmt.Errorf("prepare %q: %w", p.query, err)
 		}
 		*p.dst = st
 		s.all = append(s.all, st)
