@@ -146,8 +146,10 @@ func TestReencryptConcurrent(t *testing.T) {
 	tool := mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Synchronous: "NORMAL"})
 	const rounds = 5
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	for w := range 4 {
 		wg.Go(func() {
+			<-start
 			for r := range rounds {
 				for i := w; i < len(ids); i += 4 {
 					_, err := serve.Profiles().Update(ctx, acct, ids[i], func(q *profile.Profile) error {
@@ -162,7 +164,12 @@ func TestReencryptConcurrent(t *testing.T) {
 			}
 		})
 	}
-	n, err := tool.Reencrypt(ctx, 16, nil)
+	var n int
+	wg.Go(func() {
+		<-start
+		n, err = tool.Reencrypt(ctx, 1, nil) // one row per transaction: many interleavings
+	})
+	close(start)
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("Reencrypt: %v", err)
