@@ -1,0 +1,360 @@
+// palja playground: calls the palja API with fetch, as a customer's web app
+// would, and draws the four pillars as the traditional chart. No build step,
+// no dependencies. Every value from the API is written with textContent.
+"use strict";
+
+// The five elements (오행) in the API's order, with their traditional colours
+// (class names in style.css).
+const ELEMENTS = [
+  { key: "wood", hangul: "목", hanja: "木" },
+  { key: "fire", hangul: "화", hanja: "火" },
+  { key: "earth", hangul: "토", hanja: "土" },
+  { key: "metal", hangul: "금", hanja: "金" },
+  { key: "water", hangul: "수", hanja: "水" },
+];
+const BY_KEY = Object.fromEntries(ELEMENTS.map((e) => [e.key, e]));
+
+// Heavenly stems (천간) and earthly branches (지지) and their elements.
+const STEM_ELEMENT = {
+  갑: "wood", 을: "wood", 병: "fire", 정: "fire", 무: "earth",
+  기: "earth", 경: "metal", 신: "metal", 임: "water", 계: "water",
+};
+const STEM_YANG = { 갑: true, 병: true, 무: true, 경: true, 임: true };
+const BRANCH_ELEMENT = {
+  인: "wood", 묘: "wood", 사: "fire", 오: "fire", 진: "earth", 술: "earth",
+  축: "earth", 미: "earth", 신: "metal", 유: "metal", 해: "water", 자: "water",
+};
+const BRANCH_YANG = { 자: true, 인: true, 진: true, 오: true, 신: true, 술: true };
+
+// Columns right to left, as a chart is read: 시주 일주 월주 연주.
+const COLUMNS = [
+  { key: "hour", hangul: "시주", hanja: "時柱", en: "hour" },
+  { key: "day", hangul: "일주", hanja: "日柱", en: "day" },
+  { key: "month", hangul: "월주", hanja: "月柱", en: "month" },
+  { key: "year", hangul: "연주", hanja: "年柱", en: "year" },
+];
+
+const $ = (sel) => document.querySelector(sel);
+
+const state = { profile: null, etag: null };
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function base() {
+  return $("#base").value.trim().replace(/\/+$/, "");
+}
+
+// ApiError is an answer outside 2xx, with the API's error object.
+class ApiError extends Error {
+  constructor(status, err) {
+    super(err.message || "HTTP " + status);
+    this.status = status;
+    this.type = err.type || "";
+    this.param = err.param || "";
+    this.requestId = err.request_id || "";
+  }
+}
+
+// api sends one request and shows its answer in the "last response" panel.
+async function api(method, path, body, headers = {}) {
+  const key = $("#key").value.trim();
+  const h = { ...headers };
+  if (key) h["X-API-Key"] = key;
+  const init = { method, headers: h };
+  if (body !== undefined) {
+    h["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(base() + path, init);
+  } catch (e) {
+    showNetworkError(method, path, e);
+    throw e;
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  showResponse(method, path, res, text);
+  if (!res.ok) {
+    const err = new ApiError(res.status, (data && data.error) || {});
+    showError(err);
+    throw err;
+  }
+  return { res, data };
+}
+
+function showResponse(method, path, res, text) {
+  const status = $("#status");
+  status.textContent = "";
+  status.className = "status " + (res.ok ? "ok" : "bad");
+  status.append(el("strong", "", res.status + " " + (res.statusText || "")), " ", el("code", "", method + " " + path));
+  const hdr = (name, id) => {
+    $(id).textContent = res.headers.get(name) || "—";
+  };
+  hdr("X-Request-Id", "#h-request-id");
+  hdr("RateLimit-Limit", "#h-limit");
+  hdr("RateLimit-Remaining", "#h-remaining");
+  hdr("RateLimit-Reset", "#h-reset");
+  hdr("Retry-After", "#h-retry");
+  hdr("ETag", "#h-etag");
+  $("#body").textContent = text || "(본문 없음 · no body)";
+  if (res.ok) {
+    $("#error").hidden = true;
+    clearInvalid();
+  }
+}
+
+function showError(err) {
+  const box = $("#error");
+  box.textContent = "";
+  box.append(
+    el("div", "error-title", err.status + " " + (err.type || "error") + (err.param ? " · " + err.param : "")),
+    el("div", "error-message", err.message),
+  );
+  if (err.requestId) box.append(el("div", "error-id", "request_id " + err.requestId));
+  if (err.status === 429) {
+    box.append(el("div", "error-hint", "잠시 후 다시 시도하세요: Retry-After 초 · wait Retry-After seconds"));
+  }
+  box.hidden = false;
+  markInvalid(err.param);
+}
+
+function showNetworkError(method, path, e) {
+  const status = $("#status");
+  status.className = "status bad";
+  status.textContent = "";
+  status.append(el("strong", "", "연결 실패 · network error"), " ", el("code", "", method + " " + path));
+  const box = $("#error");
+  box.textContent = "";
+  box.append(
+    el("div", "error-title", "요청이 서버에 닿지 않았습니다 · the request failed"),
+    el("div", "error-message", String(e && e.message ? e.message : e)),
+    el("div", "error-hint", "API 주소, 서버, 그리고 다른 출처라면 PALJA_CORS_ORIGINS를 확인하세요 · check the base URL, the server and, across origins, PALJA_CORS_ORIGINS"),
+  );
+  box.hidden = false;
+}
+
+function clearInvalid() {
+  for (const e of document.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+}
+
+// markInvalid outlines the inputs named by an error's param.
+function markInvalid(param) {
+  clearInvalid();
+  if (!param) return;
+  for (const e of document.querySelectorAll(`#create-form [name="${CSS.escape(param)}"], form.field[data-field="${CSS.escape(param)}"] [name="value"]`)) {
+    e.setAttribute("aria-invalid", "true");
+  }
+}
+
+// intOrRaw sends what looks like an integer as a number and anything else as
+// typed, so that the API, not the page, says what is wrong with it.
+function intOrRaw(s) {
+  s = s.trim();
+  return /^-?\d+$/.test(s) ? Number(s) : s;
+}
+
+async function createProfile(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const body = {
+    name: f.name.value,
+    birth_year: intOrRaw(f.birth_year.value),
+    birth_month: intOrRaw(f.birth_month.value),
+    birth_day: intOrRaw(f.birth_day.value),
+  };
+  if (f.hour_unknown.checked) body.birth_hour = null;
+  else if (f.birth_hour.value.trim() !== "") body.birth_hour = intOrRaw(f.birth_hour.value);
+  if (f.gender.value) body.gender = f.gender.value;
+  if (f.external_id.value.trim() !== "") body.external_id = f.external_id.value.trim();
+  try {
+    const { res, data } = await api("POST", "/v1/profiles", body);
+    await showProfile(data, res.headers.get("ETag"));
+  } catch {
+    // shown in the last-response panel
+  }
+}
+
+async function loadProfile(ev) {
+  ev.preventDefault();
+  const ref = ev.target.elements.ref.value.trim();
+  if (!ref) return;
+  try {
+    const { res, data } = await api("GET", "/v1/profiles/" + encodeURIComponent(ref));
+    await showProfile(data, res.headers.get("ETag"));
+  } catch {
+    // shown
+  }
+}
+
+async function saveField(ev) {
+  ev.preventDefault();
+  if (!state.profile) return;
+  const form = ev.target;
+  const field = form.dataset.field;
+  const input = form.elements.value;
+  let value;
+  if (field === "birth_hour" && form.elements.unknown.checked) {
+    value = null; // clears the birth hour and the hour pillar
+  } else if (field.startsWith("birth_")) {
+    value = intOrRaw(input.value);
+  } else {
+    value = input.value;
+  }
+  const headers = {};
+  if ($("#if-match").checked && state.etag) headers["If-Match"] = state.etag;
+  try {
+    const { res, data } = await api("PUT", "/v1/profiles/" + state.profile.id, { [field]: value }, headers);
+    if (input.tagName === "INPUT") input.value = "";
+    await showProfile(data, res.headers.get("ETag"));
+  } catch {
+    // shown
+  }
+}
+
+async function deleteProfile() {
+  if (!state.profile) return;
+  try {
+    await api("DELETE", "/v1/profiles/" + state.profile.id);
+    state.profile = null;
+    state.etag = null;
+    $("#edit").hidden = true;
+    $("#result").hidden = true;
+  } catch {
+    // shown
+  }
+}
+
+// showProfile shows the masked profile, then fetches and draws its chart.
+async function showProfile(p, etag) {
+  state.profile = p;
+  state.etag = etag;
+  $("#edit").hidden = false;
+  $("#result").hidden = false;
+  for (const form of document.querySelectorAll("form.field")) {
+    const v = p[form.dataset.field];
+    const input = form.elements.value;
+    if (input.tagName === "INPUT") input.placeholder = v === undefined || v === null ? "" : "지금 · now: " + v;
+    else if (v) input.value = v;
+  }
+  const dl = $("#profile");
+  dl.textContent = "";
+  for (const [k, v] of Object.entries(p)) {
+    dl.append(el("dt", "", k), el("dd", v === null ? "null" : "", v === null ? "null" : String(v)));
+  }
+  const { data } = await api("GET", "/v1/profiles/" + p.id + "/saju");
+  drawChart(data);
+}
+
+// drawChart draws the traditional chart (사주 명식): four columns, read
+// right to left (연주 at the right), each a stem (천간) over a branch (지지),
+// every character coloured by its element.
+function drawChart(s) {
+  const chart = $("#chart");
+  chart.textContent = "";
+  chart.dataset.state = "ready";
+  chart.dataset.hour = s.pillars.hour ? "known" : "unknown";
+
+  chart.append(el("div", "corner"));
+  for (const c of COLUMNS) {
+    const h = el("div", "colhead" + (c.key === "day" ? " me" : ""));
+    h.append(el("span", "colhanja", c.hanja), el("span", "colhangul", c.hangul), el("span", "en", c.en));
+    chart.append(h);
+  }
+  const rowHead = (hangul, hanja, en) => {
+    const h = el("div", "rowhead");
+    h.append(el("span", "rowhangul", hangul), el("span", "rowhanja", hanja), el("span", "en", en));
+    return h;
+  };
+  chart.append(rowHead("천간", "天干", "stem"));
+  for (const c of COLUMNS) chart.append(cell(s.pillars[c.key], "stem", c.key === "day"));
+  chart.append(rowHead("지지", "地支", "branch"));
+  for (const c of COLUMNS) chart.append(cell(s.pillars[c.key], "branch", false));
+  chart.append(el("div", "corner"));
+  for (const c of COLUMNS) {
+    const p = s.pillars[c.key];
+    chart.append(el("div", "ganji", p ? p.hangul + " " + p.hanja : "—"));
+  }
+
+  const dm = BY_KEY[s.day_master_element];
+  const daymaster = $("#daymaster");
+  daymaster.textContent = "";
+  daymaster.append(
+    el("span", "k", "일간 (日干) · day master"),
+    el("span", "v el-" + s.day_master_element, s.day_master + " " + s.pillars.day.hanja[0] + dm.hanja),
+    el("span", "en", s.day_master_element),
+  );
+
+  const els = $("#elements");
+  els.textContent = "";
+  const total = ELEMENTS.reduce((n, e) => n + s.elements[e.key], 0);
+  els.append(el("div", "k", "오행 (五行) · elements " + total + "/" + (s.pillars.hour ? 8 : 6)));
+  for (const e of ELEMENTS) {
+    const n = s.elements[e.key];
+    const row = el("div", "bar" + (e.key === s.weakest_element ? " weakest" : ""));
+    row.dataset.element = e.key;
+    const fill = el("span", "fill el-" + e.key);
+    fill.style.width = (total ? (100 * n) / total : 0) + "%";
+    const track = el("span", "track");
+    track.append(fill);
+    row.append(el("span", "name", e.hangul + " " + e.hanja), track, el("span", "count", String(n)));
+    if (e.key === s.weakest_element) row.append(el("span", "tag", "가장 약함 · weakest"));
+    els.append(row);
+  }
+}
+
+// cell draws one character of the chart: hangul large, hanja small, and its
+// element and polarity (양 yang, 음 yin).
+function cell(p, part, isMe) {
+  if (!p) {
+    const c = el("div", "cell empty");
+    c.append(el("span", "big", "?"), el("span", "small", "시간 모름"), el("span", "en", "unknown hour"));
+    return c;
+  }
+  const hangul = p[part];
+  const hanja = p.hanja[part === "stem" ? 0 : 1];
+  const element = part === "stem" ? STEM_ELEMENT[hangul] : BRANCH_ELEMENT[hangul];
+  const yang = part === "stem" ? STEM_YANG[hangul] : BRANCH_YANG[hangul];
+  const e = BY_KEY[element];
+  const c = el("div", "cell el-" + element + (isMe ? " me" : ""));
+  c.dataset.element = element;
+  c.title = `${hangul} ${hanja}: ${yang ? "양" : "음"}${e.hangul} (${yang ? "yang" : "yin"} ${element})`;
+  c.append(el("span", "big", hangul), el("span", "small", hanja), el("span", "elem", (yang ? "+" : "−") + e.hangul + e.hanja));
+  if (isMe) c.append(el("span", "badge", "일간"));
+  return c;
+}
+
+function init() {
+  const params = new URLSearchParams(location.search);
+  $("#base").value = params.get("api") || location.origin;
+  const saved = sessionStorage.getItem("palja.key");
+  if (saved) $("#key").value = saved;
+  $("#key").addEventListener("change", () => sessionStorage.setItem("palja.key", $("#key").value.trim()));
+
+  const create = $("#create-form");
+  create.addEventListener("submit", createProfile);
+  create.elements.hour_unknown.addEventListener("change", (e) => {
+    create.elements.birth_hour.disabled = e.target.checked;
+  });
+  $("#load-form").addEventListener("submit", loadProfile);
+  for (const form of document.querySelectorAll("form.field")) form.addEventListener("submit", saveField);
+  $("#edit-hour-unknown").addEventListener("change", (e) => {
+    e.target.form.elements.value.disabled = e.target.checked;
+  });
+  $("#delete").addEventListener("click", deleteProfile);
+  document.body.dataset.ready = "true";
+}
+
+init();
