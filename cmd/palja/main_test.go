@@ -48,33 +48,95 @@ func fakeEnv(vars map[string]string) func(string) string {
 
 var keyRE = regexp.MustCompile(`pj_live_[0-9A-Za-z]{32,}`)
 
+// inProcess is `palja serve` run in this process through run().
+type inProcess struct {
+	base   string
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// serveInProcess starts run(serve) with env (plus PALJA_ADDR on a free port)
+// and waits until /healthz answers.
+func serveInProcess(t *testing.T, vars map[string]string) *inProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	env := map[string]string{"PALJA_ADDR": addr}
+	for k, v := range vars {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &inProcess{base: "http://" + addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- run(ctx, []string{"palja", "serve"}, fakeEnv(env), io.Discard, p.stderr) }()
+	t.Cleanup(func() { p.stop(t) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return p
+			}
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("serve exited: %v\n%s", err, p.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, p.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends the equivalent of SIGINT and expects a clean exit.
+func (p *inProcess) stop(t *testing.T) {
+	t.Helper()
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// call sends a request with key and a JSON body, and returns the status and
+// body.
+func (p *inProcess) call(t *testing.T, key, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, p.base+path, strings.NewReader(body))
+	req.Header.Set("X-API-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
+}
+
 // TestServe runs the program as a user would: serve on a fresh database,
 // take the printed bootstrap key, create and update a profile, then stop with
 // the context (SIGINT) and expect a clean exit.
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	env := fakeEnv(map[string]string{"PALJA_DB": filepath.Join(dir, "p.db"), "PALJA_ADDR": addr})
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"palja", "serve"}, env, io.Discard, &stderr) }()
-
-	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := http.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	vars := map[string]string{"PALJA_DB": filepath.Join(dir, "p.db")}
+	env := fakeEnv(vars)
+	p := serveInProcess(t, vars)
+	stderr := p.stderr
 	key := keyRE.FindString(stderr.String())
 	if key == "" {
 		t.Fatalf("no bootstrap key printed:\n%s", stderr.String())
@@ -82,35 +144,15 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), "WARNING") || !strings.Contains(stderr.String(), "p.db.keys") {
 		t.Errorf("no warning about the generated encryption key:\n%s", stderr.String())
 	}
-	send := func(method, path, body string) *http.Response {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("X-API-Key", key)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res
-	}
-	if res := send("POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"u1"}`); res.StatusCode != 201 {
-		t.Fatalf("create: %d", res.StatusCode)
+	if status, body := p.call(t, key, "POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"u1"}`); status != 201 {
+		t.Fatalf("create: %d %s", status, body)
 	}
 	for i := range 5 {
-		if res := send("PUT", "/v1/profiles/u1", `{"birth_hour":`+string(rune('0'+i))+`}`); res.StatusCode != 200 {
-			t.Fatalf("put: %d", res.StatusCode)
+		if status, body := p.call(t, key, "PUT", "/v1/profiles/u1", `{"birth_hour":`+string(rune('0'+i))+`}`); status != 200 {
+			t.Fatalf("put: %d %s", status, body)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	p.stop(t)
 	for _, secret := range []string{"김영희", "영희"} {
 		if strings.Contains(stderr.String(), secret) {
 			t.Errorf("log holds personal data %q", secret)
