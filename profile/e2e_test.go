@@ -30,6 +30,25 @@ type env struct {
 	key     string // rate 1000/s, burst 1000
 	account string
 	metrics *countMetrics
+	log     *lockedBuffer // everything the server logged
+}
+
+// lockedBuffer collects log output from the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type countMetrics struct {
@@ -59,13 +78,20 @@ func newEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	m := &countMetrics{}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := profile.NewHandler(logger, db.Profiles(), db, profile.Config{Rate: 10, Burst: 20, Metrics: m, Ready: db.Ping})
 	srv := httptest.NewServer(h)
-	e := &env{t: tb, srv: srv, db: db, dbPath: path, metrics: m}
+	e := &env{t: tb, srv: srv, db: db, dbPath: path, metrics: m, log: logs}
 	tb.Cleanup(func() {
 		srv.Close()
 		db.Close()
+		// No test's personal data may reach a log line.
+		for _, secret := range []string{"영희", "홍길동", "1990", "1977", "John"} {
+			if strings.Contains(logs.String(), secret) {
+				tb.Errorf("the log holds %q:\n%s", secret, logs.String())
+			}
+		}
 	})
 	e.key, e.account = e.newKey("", 1000, 1000)
 	return e
