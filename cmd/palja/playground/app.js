@@ -309,8 +309,9 @@ function drawChart(s) {
     fill.style.width = (total ? (100 * n) / total : 0) + "%";
     const track = el("span", "track");
     track.append(fill);
-    row.append(el("span", "name", e.hangul + " " + e.hanja), track, el("span", "count", String(n)));
-    if (e.key === s.weakest_element) row.append(el("span", "tag", "가장 약함 · weakest"));
+    // Four cells a row, the last empty but for the weakest element.
+    row.append(el("span", "name", e.hangul + " " + e.hanja), track, el("span", "count", String(n)),
+      el("span", "tag", e.key === s.weakest_element ? "가장 약함 · weakest" : ""));
     els.append(row);
   }
 }

@@ -1,0 +1,316 @@
+//go:build browser
+
+// The browser test drives the playground page in headless Chromium through a
+// real create → PUT → chart round trip, across origins (so CORS is tested by
+// a real browser), and saves a screenshot. It needs Chromium and Korean fonts
+// (Debian: apt-get install chromium fonts-noto-cjk) and runs with
+//
+//	go test -tags browser -run TestPlaygroundInBrowser ./cmd/palja/
+//
+// or .ci/browser, which installs both and keeps the screenshot. Environment:
+//
+//	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
+//	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged)
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage"
+)
+
+func TestPlaygroundInBrowser(t *testing.T) {
+	chromium := os.Getenv("PALJA_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("no Chromium at %s (apt-get install chromium fonts-noto-cjk, or set PALJA_CHROMIUM): %v", chromium, err)
+	}
+	shot := os.Getenv("PALJA_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "playground.png")
+	}
+
+	// One API on two loopback ports: the page comes from one origin and
+	// calls the API on the other, as a customer's web app would, so every
+	// call with X-API-Key needs a CORS preflight.
+	pageLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageOrigin := "http://" + pageLn.Addr().String()
+	apiOrigin := "http://" + apiLn.Addr().String()
+
+	kr, err := crypto.NewKeyring("k1", map[crypto.KeyID][]byte{"k1": bytes.Repeat([]byte{5}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, storage.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := profile.Config{Ready: db.Ping}
+	if err := webConfig(&cfg, pageOrigin); err != nil {
+		t.Fatal(err)
+	}
+	h := profile.NewHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), db.Profiles(), db, cfg)
+	for _, ln := range []net.Listener{pageLn, apiLn} {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+	}
+	key, _, err := db.CreateKey(context.Background(), "browser", "", 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), // containers have a small /dev/shm
+		chromedp.Flag("lang", "ko-KR"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1360, 1000),
+	)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+
+	// Script errors on the page fail the test.
+	var (
+		mu       sync.Mutex
+		problems []string
+	)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, without a timeout
+		t.Fatalf("start Chromium: %v", err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			mu.Lock()
+			problems = append(problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+			mu.Unlock()
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				mu.Lock()
+				problems = append(problems, "console.error")
+				mu.Unlock()
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	b := &browser{t: t, ctx: ctx}
+	// step runs actions with a time limit; on failure it logs the page's
+	// last-response panel and saves a screenshot beside the wanted one.
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			b.fail(name, err, strings.TrimSuffix(shot, ".png")+"-failed.png")
+		}
+	}
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))
+	}
+	field := func(name string) string { return `form.field[data-field="` + name + `"] [name="value"]` }
+	save := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`form.field[data-field="` + name + `"] button`))
+	}
+
+	step("open the page",
+		chromedp.Navigate(pageOrigin+"/?api="+url.QueryEscape(apiOrigin)),
+		poll(`document.body.dataset.ready === "true"`),
+	)
+	if got := b.eval(`document.querySelector("#base").value`); got != apiOrigin {
+		t.Fatalf("API base URL %q, want %q from ?api=", got, apiOrigin)
+	}
+
+	step("create 김영희, 1990-05-15 10시",
+		chromedp.SetValue(chromedp.CSS("#key"), key),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="name"]`), "김영희"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="birth_year"]`), "1990"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="birth_month"]`), "5"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="birth_day"]`), "15"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="birth_hour"]`), "10"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="gender"]`), "female"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="external_id"]`), "user_12345"),
+		chromedp.Click(chromedp.CSS("#create-btn")),
+		poll(`document.querySelector("#chart").dataset.hour === "known"`),
+	)
+	id := b.eval(`state.profile.id`)
+	if !profile.IsID(id) {
+		t.Fatalf("profile id %q", id)
+	}
+	// 1990-05-15 10:00 KST: 경오년 신사월 경진일 신사시, drawn right to left.
+	b.expect(`[...document.querySelectorAll("#chart .colhangul")].map(e => e.textContent).join(" ")`, "시주 일주 월주 연주")
+	b.expect(`[...document.querySelectorAll("#chart .cell .big")].map(e => e.textContent).join("")`, "신경신경사진사오")
+	b.expect(`[...document.querySelectorAll("#chart .cell .small")].map(e => e.textContent).join("")`, "辛庚辛庚巳辰巳午")
+	b.expect(`[...document.querySelectorAll("#chart .cell")].map(e => e.dataset.element).join(" ")`,
+		"metal metal metal metal fire earth fire fire")
+	b.expect(`document.querySelector("#chart .cell.me .big").textContent`, "경")
+	b.expect(`document.querySelector("#daymaster .v").textContent`, "경금 庚金")
+	b.expect(`document.querySelector("#elements .bar.weakest").dataset.element`, "wood")
+	b.expect(`document.querySelector("#profile").textContent.includes("김**") && !document.body.textContent.includes("영희")`, "true")
+	// Readable across origins only because they are exposed by CORS.
+	b.expect(`document.querySelector("#h-limit").textContent`, "100")
+	if rid := b.eval(`document.querySelector("#h-request-id").textContent`); !strings.HasPrefix(rid, "req_") {
+		t.Errorf("X-Request-Id shown as %q", rid)
+	}
+	b.expect(`state.etag`, `"v1"`)
+
+	step("PUT the name only",
+		chromedp.SetValue(chromedp.CSS(field("name")), "이민지"),
+		save("name"),
+		poll(`document.querySelector("#profile").textContent.includes("이**") && state.etag === '"v2"'`),
+	)
+	b.expect(`document.querySelector("#chart .cell.me .big").textContent`, "경")
+
+	step("a rejected PUT shows the API error",
+		chromedp.SetValue(chromedp.CSS(field("birth_day")), "32"),
+		save("birth_day"),
+		poll(`!document.querySelector("#error").hidden`),
+	)
+	b.expect(`document.querySelector("#error .error-title").textContent`, "400 validation_error · birth_day")
+	b.expect(`document.querySelector("#status strong").textContent.trim()`, "400 Bad Request")
+	b.expect(`document.querySelector('`+field("birth_day")+`').getAttribute("aria-invalid")`, "true")
+	b.expect(`state.etag`, `"v2"`)
+
+	step("clear the birth hour with 시간 모름",
+		chromedp.Click(chromedp.CSS("#edit-hour-unknown")),
+		save("birth_hour"),
+		poll(`document.querySelector("#chart").dataset.hour === "unknown" && document.querySelector("#error").hidden`),
+	)
+	b.expect(`[...document.querySelectorAll("#chart .cell.empty")].length`, "2")
+	b.expect(`document.querySelector("#elements .k").textContent.endsWith("6/6")`, "true")
+	if hour := apiHour(t, apiOrigin, key, id); hour != "null" {
+		t.Errorf("after 시간 모름 the API has hour pillar %s, want null", hour)
+	}
+
+	step("set the birth hour again",
+		chromedp.Click(chromedp.CSS("#edit-hour-unknown")),
+		chromedp.SetValue(chromedp.CSS(field("birth_hour")), "10"),
+		save("birth_hour"),
+		poll(`document.querySelector("#chart").dataset.hour === "known"`),
+	)
+	b.expect(`[...document.querySelectorAll("#chart .cell .big")].map(e => e.textContent).join("")`, "신경신경사진사오")
+	b.expect(`state.etag`, `"v4"`)
+	if hour := apiHour(t, apiOrigin, key, id); !strings.Contains(hour, `"hangul":"신사"`) {
+		t.Errorf("after setting 10시 the API has hour pillar %s, want 신사", hour)
+	}
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("page: %s", p)
+	}
+}
+
+// browser evaluates expressions in the page.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// eval returns the value of a JavaScript expression as a string.
+func (b *browser) eval(expr string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+func (b *browser) expect(expr, want string) {
+	b.t.Helper()
+	if got := b.eval(expr); got != want {
+		b.t.Errorf("%s\n  = %q\n  want %q", expr, got, want)
+	}
+}
+
+func (b *browser) fail(step string, err error, shot string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	panel, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#last").innerText`))
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		if os.WriteFile(shot, png, 0o644) == nil {
+			b.t.Logf("screenshot of the failure: %s", shot)
+		}
+	}
+	b.t.Fatalf("%s: %v\nlast response panel:\n%s", step, err, panel)
+}
+
+// apiHour asks the API directly for the hour pillar of a profile, as JSON.
+func apiHour(t *testing.T, origin, key, id string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", origin+"/v1/profiles/"+id+"/saju", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var s struct {
+		Pillars struct {
+			Hour json.RawMessage `json:"hour"`
+		} `json:"pillars"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET saju: %d %v", res.StatusCode, err)
+	}
+	return string(s.Pillars.Hour)
+}
