@@ -168,9 +168,26 @@ func TestServe(t *testing.T) {
 	if !keyRE.MatchString(created) || created != keyRE.FindString(created) {
 		t.Errorf("keys create printed %q", out.String())
 	}
+	var list bytes.Buffer
+	if err := run(context.Background(), []string{"palja", "keys", "list"}, env, &list, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	keyID := regexp.MustCompile(`(?m)^(key_\w+)\s+ci\s`).FindStringSubmatch(list.String())
+	if keyID == nil {
+		t.Fatalf("keys list:\n%s", list.String())
+	}
+	if err := run(context.Background(), []string{"palja", "keys", "limits", keyID[1], "--rate", "3", "--burst", "4"}, env, io.Discard, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"palja", "keys", "revoke", keyID[1]}, env, io.Discard, &errOut); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if err := run(context.Background(), []string{"palja", "keys", "list"}, env, &out, &errOut); err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^` + keyID[1] + `\s+ci\s+\S+\s+\S+\s+3\s+4\s.*Z\s*$`).MatchString(out.String()) {
+		t.Errorf("limits or revocation not listed:\n%s", out.String())
 	}
 	if strings.Contains(out.String(), created) || strings.Contains(out.String(), key) || !strings.Contains(out.String(), "ci") || !strings.Contains(out.String(), "bootstrap") {
 		t.Errorf("keys list:\n%s", out.String())
