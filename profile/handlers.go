@@ -6,6 +6,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,8 +85,20 @@ func (a *api) respondProfile(w http.ResponseWriter, status int, p *Profile) {
 
 // ref returns the {ref} path parameter, or false when it cannot name a
 // profile (answered 404 like any missing profile).
+//
+// chi matches on r.URL.RawPath when the client escaped the path in a way
+// that differs from Go's default (for example "a%3Bb" for the external_id
+// "a;b", as encodeURIComponent writes it), and its parameters are then
+// still escaped: they are unescaped here, so that every spelling of a ref
+// names the same profile.
 func ref(r *http.Request) (string, bool) {
 	ref := chi.URLParam(r, "ref")
+	if r.URL.RawPath != "" {
+		var err error
+		if ref, err = url.PathUnescape(ref); err != nil {
+			return "", false
+		}
+	}
 	return ref, ValidRef(ref)
 }
 
