@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	burst := fs.Int("burst", defBurst, "burst per API key without limits of its own (env PALJA_BURST)")
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
 	if err := parseFlags(fs, args); err != nil || fs.Parsed() && fs.NArg() > 0 {
 		if err == nil {
 			fmt.Fprintf(stderr, "serve takes no arguments\n")
@@ -41,6 +42,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *rate <= 0 || *burst <= 0 {
 		return errors.New("--rate and --burst must be positive")
+	}
+	if *readHeader <= 0 {
+		return errors.New("--read-header-timeout must be positive")
 	}
 	logger := newLogger(getenv, stderr)
 
@@ -59,7 +63,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv := &http.Server{
 		Handler:           profile.NewHandler(logger, db.Profiles(), db, cfg),
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: *readHeader,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
