@@ -47,8 +47,9 @@ func callerKey(ctx context.Context) *APIKey {
 	return nil
 }
 
-// Request ids are "req_", a random per-process prefix and a counter: unique,
-// cheap, and they do not reveal the request rate across restarts.
+// Request ids are "req_", a random per-process prefix and a base62 counter:
+// unique across restarts (the prefix) and cheap (no random read per
+// request). They say how many requests the process has served, nothing more.
 var (
 	reqPrefix  = "req_" + RandomBase62(8)
 	reqCounter atomic.Uint64

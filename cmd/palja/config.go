@@ -100,14 +100,19 @@ func openDB(ctx context.Context, getenv func(string) string, path string, stderr
 	return db, nil
 }
 
-func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
+// newLogger returns the server's logger (text, or JSON with
+// PALJA_LOG_FORMAT=json; level from PALJA_LOG_LEVEL, default info), writing
+// to w through a buffer, and the function that flushes it for good.
+func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, func() error) {
 	level := slog.LevelInfo
 	if l := getenv("PALJA_LOG_LEVEL"); l != "" {
 		level.UnmarshalText([]byte(l))
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	buf := newBufferedLog(w)
+	var h slog.Handler = slog.NewTextHandler(buf, opts)
 	if getenv("PALJA_LOG_FORMAT") == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(buf, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(urgentHandler{h, buf}), buf.Close
 }

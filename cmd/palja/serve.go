@@ -46,7 +46,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *readHeader <= 0 {
 		return errors.New("--read-header-timeout must be positive")
 	}
-	logger := newLogger(getenv, stderr)
+	logger, closeLog := newLogger(getenv, stderr)
+	defer closeLog()
 
 	db, err := openDB(ctx, getenv, d.db, stderr)
 	if err != nil {
