@@ -64,6 +64,7 @@ func webConfig(cfg *profile.Config, corsOrigins string) error {
 		r.Get("/openapi.json", serveBytes("application/json", docs.OpenAPI))
 		r.Get("/", pageHeaders(serveBytes("text/html; charset=utf-8", index)))
 		r.Get("/playground/*", pageHeaders(assets.ServeHTTP))
+		r.Get("/playground/", http.RedirectHandler("/", http.StatusMovedPermanently).ServeHTTP)
 	}
 	return nil
 }

@@ -234,6 +234,9 @@ func TestPlaygroundServed(t *testing.T) {
 			t.Errorf("%s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
 		}
 	}
+	if res, _ := s.call(t, "GET", "/playground/", ""); res.Request.URL.Path != "/" {
+		t.Errorf("/playground/ ends at %s, want the page at /", res.Request.URL.Path)
+	}
 	// The page loads nothing from other hosts.
 	external := regexp.MustCompile(`(?i)(src|href)="(https?:)?//`)
 	for _, name := range []string{"index.html", "app.js", "style.css"} {
