@@ -177,18 +177,26 @@ func (p *Patch) fingerprint() [32]byte {
 	return sha256.Sum256(b)
 }
 
-func (a *api) handleGet(w http.ResponseWriter, r *http.Request) {
+// get loads the profile named by {ref} in the caller's account, answering
+// the error itself when there is none.
+func (a *api) get(w http.ResponseWriter, r *http.Request) (*Profile, bool) {
 	ref, ok := ref(r)
 	if !ok {
 		writeAPIError(w, r, errNotFound)
-		return
+		return nil, false
 	}
 	p, err := a.store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
 	if err != nil {
 		a.writeError(w, r, err)
-		return
+		return nil, false
 	}
-	a.respondProfile(w, http.StatusOK, p)
+	return p, true
+}
+
+func (a *api) handleGet(w http.ResponseWriter, r *http.Request) {
+	if p, ok := a.get(w, r); ok {
+		a.respondProfile(w, http.StatusOK, p)
+	}
 }
 
 func (a *api) handlePut(w http.ResponseWriter, r *http.Request) {
@@ -248,14 +256,8 @@ func (a *api) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) handleSaju(w http.ResponseWriter, r *http.Request) {
-	ref, ok := ref(r)
+	p, ok := a.get(w, r)
 	if !ok {
-		writeAPIError(w, r, errNotFound)
-		return
-	}
-	p, err := a.store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
-	if err != nil {
-		a.writeError(w, r, err)
 		return
 	}
 	b := make([]byte, 0, 768)

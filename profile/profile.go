@@ -9,6 +9,7 @@ package profile
 
 import (
 	"crypto/rand"
+	"errors"
 	"strings"
 	"time"
 	"unicode"
@@ -52,8 +53,6 @@ const (
 
 // Limits of the writable fields (API.md, "Writable fields").
 const (
-	MinYear         = 1900
-	MaxYear         = 2100
 	MaxNameRunes    = 20
 	MaxExternalID   = 64
 	IDPrefix        = "prf_"
@@ -228,20 +227,8 @@ func (pr *Profile) Validate() error {
 	if !validText(pr.Name) {
 		return Invalid(FieldName, "name must be valid UTF-8 without control characters")
 	}
-	if pr.BirthYear < MinYear || pr.BirthYear > MaxYear {
-		return Invalid(FieldBirthYear, "birth_year must be between 1900 and 2100")
-	}
-	if pr.BirthMonth < 1 || pr.BirthMonth > 12 {
-		return Invalid(FieldBirthMonth, "birth_month must be between 1 and 12")
-	}
-	if pr.BirthDay < 1 || pr.BirthDay > 31 {
-		return Invalid(FieldBirthDay, "birth_day must be between 1 and 31")
-	}
-	if pr.BirthDay > daysIn(pr.BirthYear, pr.BirthMonth) {
-		return Invalid(FieldBirthDay, "birth_day is not a real date in that month and year")
-	}
-	if pr.BirthHour != nil && (*pr.BirthHour < 0 || *pr.BirthHour > 23) {
-		return Invalid(FieldBirthHour, "birth_hour must be between 0 and 23, or null")
+	if err := birthError(pr.birth().Validate()); err != nil {
+		return err
 	}
 	if pr.Gender != nil && *pr.Gender != genderMale && *pr.Gender != genderFemale {
 		return Invalid(FieldGender, `gender must be "male" or "female"`)
@@ -251,27 +238,28 @@ func (pr *Profile) Validate() error {
 
 // Recompute derives the chart from the birth fields through package saju.
 func (pr *Profile) Recompute() error {
-	c, err := saju.Compute(saju.Birth{Year: pr.BirthYear, Month: pr.BirthMonth, Day: pr.BirthDay, Hour: pr.BirthHour})
+	c, err := saju.Compute(pr.birth())
 	if err != nil {
-		// Validate ran first, so this is a disagreement between the two
-		// range checks; report it against the birth date, not as a 500.
-		return Invalid(FieldBirthDay, "birth date is outside the supported range")
+		return birthError(err)
 	}
 	pr.Chart = c
 	return nil
 }
 
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
+func (pr *Profile) birth() saju.Birth {
+	return saju.Birth{Year: pr.BirthYear, Month: pr.BirthMonth, Day: pr.BirthDay, Hour: pr.BirthHour}
+}
+
+// birthError turns saju's range errors into validation errors naming the
+// API's field ("day" → "birth_day"). saju is the one judge of which dates
+// exist and are in range.
+func birthError(err error) error {
+	var fe *saju.FieldError
+	if errors.As(err, &fe) {
+		field := "birth_" + fe.Field
+		return Invalid(field, field+" "+fe.Message)
 	}
-	return 31
+	return err
 }
 
 // checkExternalID returns what is wrong with an external_id, or "".
