@@ -75,7 +75,7 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		a.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestID(r.Context())),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("route", routePattern(r)),
 			slog.String("error", err.Error()))
 		a.metrics.DBError()
 		ae = errInternal

@@ -144,20 +144,29 @@ func panicType(v any) string {
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
 
-func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
-	route := "unmatched"
+// routePattern is the chi route of the request ("/v1/profiles/{ref}"): safe
+// to log, unlike the path, which holds a customer's external_id.
+func routePattern(r *http.Request) string {
 	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-		route = rc.RoutePattern()
+		return rc.RoutePattern()
 	}
+	return "unmatched"
+}
+
+func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
+	route := routePattern(r)
 	if status == 0 {
 		status = http.StatusOK
 	}
 	a.metrics.Request(r.Method, route, status, d)
 	level := slog.LevelInfo
-	if status == http.StatusTooManyRequests {
+	switch {
+	case status == http.StatusTooManyRequests:
 		// A flood of 429s is what a load test produces; they are counted in
 		// the metrics and logged only at debug level.
 		level = slog.LevelDebug
+	case route == "/metrics" || route == "/healthz" || route == "/readyz":
+		level = slog.LevelDebug // probes and scrapes, every few seconds
 	}
 	if !a.logger.Enabled(r.Context(), level) {
 		return
