@@ -261,7 +261,7 @@ func (s *scanner) str() ([]byte, error) {
 			if err := s.escape(); err != nil {
 				return nil, err
 			}
-		case c < 0x20:
+		case c < 0x20, c == 0x7f:
 			return nil, errBadString
 		case c < utf8.RuneSelf:
 			s.buf = append(s.buf, c)
