@@ -82,6 +82,9 @@ func decodePatch(data []byte, p *Patch) error {
 		s.skipSpace()
 		if field == nil {
 			name := reportKey(key)
+			if name == "" {
+				return Invalid("body", `body has a field named ""`)
+			}
 			if readOnly(name) {
 				return Invalid(name, name+" is read-only")
 			}
