@@ -15,7 +15,7 @@ import (
 
 // BenchmarkPut measures one PUT through the whole handler (auth, limiter,
 // decode, merge, recompute, encrypt, SQLite commit) in process, alternating
-// a birth change (recompute) and a name change.
+// two bodies that both change the birth date (every request recomputes).
 func BenchmarkPut(b *testing.B) {
 	for _, sync := range []string{"NORMAL", "FULL"} {
 		b.Run("synchronous="+sync, func(b *testing.B) {

@@ -39,7 +39,6 @@ var (
 	errTooLarge  = &apiError{http.StatusRequestEntityTooLarge, typeTooLarge, "request body is larger than 64 KiB", ""}
 	errMediaType = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json", ""}
 	errNoKey     = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
-	errRevoked   = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
 	errNotFound  = &apiError{http.StatusNotFound, typeNotFound, "no such profile", ""}
 	errRoute     = &apiError{http.StatusNotFound, typeNotFound, "no such endpoint", ""}
 	errMethod    = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", ""}

@@ -187,25 +187,7 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := a.now()
 		secret := r.Header.Get("X-Api-Key")
-		var e *keyEntry
-		if WellFormedKey(secret) {
-			hash := HashAPIKey(secret)
-			if e = a.keys.cached(&hash, now); e == nil {
-				addr := clientAddr(r)
-				if blocked, wait := a.addrs.blocked(addr, now); blocked {
-					a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
-					return
-				}
-				var err error
-				if e, err = a.keys.lookup(r.Context(), &hash, now); err != nil {
-					if isUnauthorized(err) {
-						a.addrs.fail(addr, now)
-					}
-					a.writeError(w, r, err)
-					return
-				}
-			}
-		} else {
+		if !WellFormedKey(secret) {
 			addr := clientAddr(r)
 			if blocked, wait := a.addrs.blocked(addr, now); blocked {
 				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
@@ -214,6 +196,25 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			a.addrs.fail(addr, now)
 			writeAPIError(w, r, errNoKey)
 			return
+		}
+		hash := HashAPIKey(secret)
+		e := a.keys.get(&hash)
+		if e == nil {
+			addr := clientAddr(r)
+			if blocked, wait := a.addrs.blocked(addr, now); blocked {
+				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
+				return
+			}
+			var err error
+			if e, err = a.keys.lookup(r.Context(), &hash, now); err != nil {
+				if isUnauthorized(err) {
+					a.addrs.fail(addr, now)
+				}
+				a.writeError(w, r, err)
+				return
+			}
+		} else if e.stale(now) {
+			a.keys.refresh(e, hash, a.now)
 		}
 		e.lastSeen.Store(now.UnixNano())
 		ok, st := take(e.lim, now)

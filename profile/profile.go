@@ -275,6 +275,11 @@ func checkExternalID(s string) string {
 	if strings.HasPrefix(s, IDPrefix) {
 		return `external_id must not start with "prf_"`
 	}
+	if s == "." || s == ".." {
+		// URLs collapse these path segments: such a profile could not be
+		// addressed by its external_id.
+		return `external_id must not be "." or ".."`
+	}
 	return ""
 }
 

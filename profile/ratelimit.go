@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"sync"
@@ -16,15 +17,18 @@ import (
 //   - Each API key has one token bucket (golang.org/x/time/rate) of its own
 //     rate and burst, or the server defaults. Every request takes one token;
 //     with no token left the answer is 429 before any database access.
-//   - Keys are cached in memory for keyRefresh: within that time a change of
-//     a key's limits or its revocation takes effect, without a restart, and
-//     a flood of valid requests costs one database lookup per key per
-//     keyRefresh, not one per request. The bucket survives a refresh.
+//   - Keys are cached in memory and checked against the store in the
+//     background when their entry is older than keyRefresh: a change of a
+//     key's limits or its revocation takes effect within about keyRefresh,
+//     without a restart; a flood of requests with a known key (admitted or
+//     refused) never waits for the database and costs one lookup per key per
+//     keyRefresh. The bucket survives a refresh.
 //   - Failed authentications are limited per client address: an address
 //     whose failure bucket is empty gets 429 for any key not already cached,
-//     before any lookup.
-//   - Entries idle for longer than idleAfter are evicted, and the address
-//     table is capped at maxAddrs entries, so memory stays bounded.
+//     before any lookup. Keys already cached keep working from it.
+//   - Only valid keys are cached, so the key table is bounded by the number
+//     of keys; entries idle for longer than idleAfter are evicted when a new
+//     key is cached. The address table is capped at maxAddrs entries.
 
 const (
 	keyRefresh = 500 * time.Millisecond
@@ -40,7 +44,8 @@ type keyEntry struct {
 	checked  atomic.Int64 // unix nanoseconds of the last KeyStore lookup
 	lastSeen atomic.Int64
 	touched  atomic.Int64
-	reload   sync.Mutex
+	// refreshing is set while a background check against the store runs.
+	refreshing atomic.Bool
 }
 
 type keyCache struct {
@@ -76,60 +81,78 @@ func (c *keyCache) limits(k *APIKey) (rate.Limit, int) {
 	return rate.Limit(r), b
 }
 
-// cached returns the entry for hash if it is fresh enough to use without a
-// lookup.
-func (c *keyCache) cached(hash *[32]byte, now time.Time) *keyEntry {
+// get returns the cached entry for hash, fresh or not, or nil.
+func (c *keyCache) get(hash *[32]byte) *keyEntry {
 	c.mu.RLock()
-	e := c.m[*hash]
-	c.mu.RUnlock()
-	if e == nil || now.UnixNano()-e.checked.Load() > int64(keyRefresh) {
-		return nil
-	}
-	return e
+	defer c.mu.RUnlock()
+	return c.m[*hash]
 }
 
-// lookup returns the entry of a valid key, reloading it from the store when
-// its cache time is over. Unknown and revoked keys are ErrUnauthorized and
-// leave no entry behind.
+// stale reports whether the entry is due for a check against the store.
+func (e *keyEntry) stale(now time.Time) bool {
+	return now.UnixNano()-e.checked.Load() > int64(keyRefresh)
+}
+
+// lookup loads a key that has no entry yet: it is the only place where a
+// request waits for the store. Unknown and revoked keys are ErrUnauthorized
+// and leave no entry behind.
 func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
-	if e := c.cached(hash, now); e != nil {
-		return e, nil
-	}
-	c.mu.RLock()
-	e := c.m[*hash]
-	c.mu.RUnlock()
-	if e != nil {
-		e.reload.Lock()
-		defer e.reload.Unlock()
-		if now.UnixNano()-e.checked.Load() <= int64(keyRefresh) {
-			return e, nil // reloaded by another request meanwhile
-		}
-	}
 	k, err := c.store.KeyByHash(ctx, *hash)
 	if err == nil && k.RevokedAt != nil {
 		err = ErrUnauthorized
 	}
 	if err != nil {
-		if e != nil {
-			c.mu.Lock()
-			delete(c.m, *hash)
-			c.mu.Unlock()
-		}
 		return nil, err
 	}
 	r, b := c.limits(k)
-	if e == nil {
-		e = &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
-		e.lastSeen.Store(now.UnixNano())
-		c.mu.Lock()
-		if old := c.m[*hash]; old != nil {
-			e = old // lost a race with another first request: share its bucket
-		} else {
-			c.m[*hash] = e
-			c.sweep(now)
+	e := &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
+	e.lastSeen.Store(now.UnixNano())
+	c.mu.Lock()
+	if old := c.m[*hash]; old != nil {
+		e = old // lost a race with another first request: share its bucket
+	} else {
+		c.m[*hash] = e
+		c.sweep(now)
+	}
+	c.mu.Unlock()
+	c.apply(e, k, now)
+	return e, nil
+}
+
+// refresh checks a cached key against the store in the background, at most
+// one check per entry at a time, while requests go on with the cached state
+// (stale-while-revalidate): no request, and in particular no rejected one,
+// waits for the database. A revoked or deleted key loses its entry, so its
+// next request is looked up and refused; new limits are applied to the
+// existing bucket. A failing store leaves the entry as it is.
+func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now func() time.Time) {
+	if !e.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer e.refreshing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		k, err := c.store.KeyByHash(ctx, hash)
+		if err == nil && k.RevokedAt != nil {
+			err = ErrUnauthorized
 		}
-		c.mu.Unlock()
-	} else if e.lim.Limit() != r || e.lim.Burst() != b {
+		switch {
+		case errors.Is(err, ErrUnauthorized):
+			c.mu.Lock()
+			if c.m[hash] == e {
+				delete(c.m, hash)
+			}
+			c.mu.Unlock()
+		case err == nil:
+			c.apply(e, k, now())
+		}
+	}()
+}
+
+// apply stores a freshly loaded key in its entry and adjusts the bucket.
+func (c *keyCache) apply(e *keyEntry, k *APIKey, now time.Time) {
+	if r, b := c.limits(k); e.lim.Limit() != r || e.lim.Burst() != b {
 		e.lim.SetLimitAt(now, r)
 		e.lim.SetBurstAt(now, b)
 	}
@@ -141,7 +164,6 @@ func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*
 			c.touch(k.ID, now)
 		}
 	}
-	return e, nil
 }
 
 // sweep evicts idle entries; c.mu is held.

@@ -198,18 +198,34 @@ func TestLimitChangeAndRevocation(t *testing.T) {
 	keys.mu.Lock()
 	k.Burst = 50
 	keys.mu.Unlock()
-	clock.advance(time.Second)
-	if w := get(h, secret, "192.0.2.1:1"); w.Header().Get("RateLimit-Limit") != "50" {
-		t.Errorf("new burst not applied within 1s: %v", w.Header())
+	// The cached entry is refreshed in the background once it is older than
+	// keyRefresh; the requests meanwhile are served from the cache.
+	clock.advance(keyRefresh + time.Millisecond)
+	if !eventually(func() bool { return get(h, secret, "192.0.2.1:1").Header().Get("RateLimit-Limit") == "50" }) {
+		t.Errorf("new burst not applied")
 	}
 	now := clock.now()
 	keys.mu.Lock()
 	k.RevokedAt = &now
 	keys.mu.Unlock()
-	clock.advance(time.Second)
-	if w := get(h, secret, "192.0.2.1:1"); w.Code != 401 {
-		t.Errorf("revoked key: %d", w.Code)
+	clock.advance(keyRefresh + time.Millisecond)
+	if !eventually(func() bool { return get(h, secret, "192.0.2.1:1").Code == 401 }) {
+		t.Errorf("revoked key still admitted")
 	}
+	if n := keys.lookups.Load(); n > 4 {
+		t.Errorf("%d lookups: more than one per refresh", n)
+	}
+}
+
+// eventually polls cond for up to two seconds of real time: the background
+// refresh is a goroutine; the fake clock has already moved past keyRefresh.
+func eventually(cond func() bool) bool {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
 }
 
 // TestAuthFailuresLimitedPerAddress: a flood of random keys from one address
@@ -232,12 +248,17 @@ func TestAuthFailuresLimitedPerAddress(t *testing.T) {
 	if n := keys.lookups.Load(); n != 21 {
 		t.Errorf("%d lookups, want 21 (1 good + 20 failures)", n)
 	}
+
 	if w := get(h, "garbage", "198.51.100.7:3"); w.Code != 429 || w.Header().Get("Retry-After") != "1" {
 		t.Errorf("malformed key from a blocked address: %d", w.Code)
 	}
-	// A cached valid key still works from that address; other addresses are unaffected.
-	if w := get(h, good, "198.51.100.7:4"); w.Code != 200 {
-		t.Errorf("valid key from a blocked address: %d", w.Code)
+	// A cached valid key still works from that address, also once its
+	// entry is due for a refresh; other addresses are unaffected.
+	clock.advance(keyRefresh + 100*time.Millisecond)
+	for range 3 {
+		if w := get(h, good, "198.51.100.7:4"); w.Code != 200 {
+			t.Errorf("valid key from a blocked address: %d", w.Code)
+		}
 	}
 	if w := get(h, "pj_live_"+fmt.Sprint(time.Now().UnixNano())+"abcdefghijklmnopqrstuvwxyz", "203.0.113.1:1"); w.Code != 401 {
 		t.Errorf("other address: %d", w.Code)

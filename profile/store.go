@@ -83,8 +83,8 @@ func NewAPIKeySecret() (secret, prefix string) {
 	return secret, secret[:keyShownLen]
 }
 
-// HashAPIKey is the stored form of a secret: SHA-256. The secrets carry over
-// 190 bits of entropy, so a fast hash is safe (nothing to brute-force) and
+// HashAPIKey is the stored form of a secret: SHA-256. The secrets carry 238
+// bits of entropy, so a fast hash is safe (nothing to brute-force) and
 // lets a lookup by hash be a single indexed query; a slow password hash
 // would only add latency to every request.
 func HashAPIKey(secret string) [32]byte {

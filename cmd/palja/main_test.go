@@ -208,3 +208,21 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("revoke unknown: %v", err)
 	}
 }
+
+// TestBusyPortPrintsNoKey: when the address is taken, serve fails before it
+// creates the database's first key, so the one-time key is never lost.
+func TestBusyPortPrintsNoKey(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stderr bytes.Buffer
+	env := fakeEnv(map[string]string{"PALJA_DB": filepath.Join(t.TempDir(), "p.db"), "PALJA_ADDR": ln.Addr().String()})
+	if err := run(context.Background(), []string{"palja", "serve"}, env, io.Discard, &stderr); err == nil {
+		t.Fatal("serve on a busy port succeeded")
+	}
+	if keyRE.MatchString(stderr.String()) {
+		t.Errorf("a key was printed although serve could not start:\n%s", stderr.String())
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/palja/palja/storage"
 )
 
 // runReencrypt re-seals every profile not under the active key, in batches,
@@ -14,7 +16,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 	fs.SetOutput(stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	batch := fs.Int("batch", 200, "profiles per transaction")
+	batch := fs.Int("batch", storage.DefaultReencryptBatch, "profiles per transaction")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

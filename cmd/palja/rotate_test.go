@@ -65,15 +65,16 @@ func TestRotation(t *testing.T) {
 		t.Fatal(err, progress.String())
 	}
 	wg.Wait()
-	// At least the two thirds nobody updated were re-encrypted by it.
 	m := regexp.MustCompile(`reencrypt: (\d+)/(\d+)\n`).FindAllStringSubmatch(progress.String(), -1)
 	if len(m) == 0 || !strings.Contains(progress.String(), "done") {
 		t.Fatalf("no progress on stderr:\n%s", progress.String())
 	}
 	done, _ := strconv.Atoi(m[len(m)-1][1])
 	total, _ := strconv.Atoi(m[len(m)-1][2])
-	if done != total || total < n-n/3 {
-		t.Errorf("progress %d/%d, want all of at least %d", done, total, n-n/3)
+	// Rows that a concurrent PUT re-sealed first are not re-sealed again, so
+	// done may be below total; the two thirds nobody touched must be done.
+	if done < n-n/3 || done > total {
+		t.Errorf("progress %d/%d, want at least %d", done, total, n-n/3)
 	}
 	progress.Reset()
 	if err := run(context.Background(), []string{"palja", "reencrypt"}, fakeEnv(vars), &out, &progress); err != nil || !strings.Contains(progress.String(), "done, 0 profiles") {

@@ -49,6 +49,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logger, closeLog := newLogger(getenv, stderr)
 	defer closeLog()
 
+	// Listen first: a busy port must fail before a one-time key is printed.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	db, err := openDB(ctx, getenv, d.db, stderr)
 	if err != nil {
 		return err
@@ -70,10 +77,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    2 << 20, // room for a 1 MB X-API-Key to get a JSON 401
 		ErrorLog:          slogErrorLog(logger),
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
 	}
 	logger.Info("palja listening", "addr", ln.Addr().String(), "db", d.db)
 

@@ -1,5 +1,7 @@
--- wrk script: PUT partial updates to one profile, alternating a birth change
--- (the four pillars are recomputed) and a name change.
+-- wrk script: PUT partial updates to one profile, alternating two bodies
+-- that both change the birth date, so that every request takes the heaviest
+-- path (merge, recompute of the four pillars, seal, commit); the second also
+-- changes the name.
 --
 --   KEY=pj_live_... REF=user_1 wrk -t2 -c64 -d10s --latency -s scripts/load/put.lua http://127.0.0.1:8080
 --
