@@ -96,6 +96,8 @@ func TestIdempotency(t *testing.T) {
 		}
 	})
 	t.Run("profile deleted since", func(t *testing.T) {
+		// Delete forgets the key with the profile, so the retry is a new
+		// request.
 		acct := newAccount(t, db)
 		first, _, err := create(acct, idem("k", 1))
 		if err != nil {
@@ -104,8 +106,16 @@ func TestIdempotency(t *testing.T) {
 		if err := s.Delete(ctx, acct, first.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = create(acct, idem("k", 1))
-		conflict(t, err, "deleted")
+		second, replayed, err := create(acct, idem("k", 1))
+		if err != nil || replayed || second.ID == first.ID {
+			t.Fatalf("retry after Delete = %v, replayed %v, %v; want a new profile", second, replayed, err)
+		}
+		if p, replayed, err := create(acct, idem("k", 1)); err != nil || !replayed || p.ID != second.ID {
+			t.Errorf("retry of the new profile's request = %v, replayed %v, %v; want %s replayed", p, replayed, err, second.ID)
+		}
+		if n := countProfiles(t, db, acct); n != 1 {
+			t.Errorf("%d profiles, want 1", n)
+		}
 	})
 	t.Run("conflict on external_id is not remembered", func(t *testing.T) {
 		acct := newAccount(t, db)

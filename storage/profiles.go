@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -29,7 +30,8 @@ const (
 		" ON CONFLICT (account_id, key) DO UPDATE SET fingerprint = excluded.fingerprint," +
 		" profile_id = excluded.profile_id, created_at = excluded.created_at"
 
-	adPrefix = "profiles.sealed|"
+	adPrefix     = "profiles.sealed|"
+	idemADPrefix = "idempotency_keys.fingerprint|"
 )
 
 // profileRow is a row of profiles as selected by selectProfile, within an
@@ -57,6 +59,16 @@ func appendAD(b []byte, account, id string) []byte {
 	b = append(b, account...)
 	b = append(b, '|')
 	return append(b, id...)
+}
+
+// appendIdemAD appends the associated data that binds a sealed idempotency
+// fingerprint to its account and Idempotency-Key. Account ids hold no '|',
+// so the key, which may, is unambiguous after it.
+func appendIdemAD(b []byte, account, key string) []byte {
+	b = append(b, idemADPrefix...)
+	b = append(b, account...)
+	b = append(b, '|')
+	return append(b, key...)
 }
 
 // decode opens r's ciphertext and returns the profile. ad is scratch space
@@ -162,11 +174,18 @@ func nullable(s *string) any {
 // With idem set, the key is looked up first, in the same transaction: a
 // key seen within [profile.IdempotencyTTL] with the same fingerprint
 // returns the profile it created (as it is now) with replayed true; with
-// another fingerprint it is a conflict; if that profile has been deleted
-// since, it is a conflict too, since replaying a 201 for a profile that is
-// gone would mislead the client. Expired keys are forgotten and reused.
+// another fingerprint it is a conflict. Expired keys are forgotten and
+// reused. [ProfileStore.Delete] forgets the keys of the profile it deletes,
+// so a retry after the profile was deleted creates a new profile.
 // Creates with one key are serialized by the writer, so two concurrent
 // requests create one profile.
+//
+// The fingerprint is a hash of a few guessable personal fields, so it is
+// stored only sealed with the keyring, bound to the account and key (see
+// [appendIdemAD]), and compared after opening it. A stored fingerprint
+// that does not open (its key has left the keyring, the row is damaged, or
+// it predates sealing) counts as expired: the key is reused without an
+// error.
 func (s *ProfileStore) Create(ctx context.Context, p *profile.Profile, idem *profile.Idempotency) (*profile.Profile, bool, error) {
 	if p == nil || p.AccountID == "" || !profile.IsID(p.ID) {
 		return nil, false, errors.New("storage: create profile: missing id or account")
@@ -198,7 +217,9 @@ func (s *ProfileStore) Create(ctx context.Context, p *profile.Profile, idem *pro
 			return fmt.Errorf("storage: create profile %s: %w", p.ID, err)
 		}
 		if idem != nil {
-			_, err := tx.st.idemPut.ExecContext(tx.ctx, p.AccountID, idem.Key, idem.Fingerprint[:], p.ID, now)
+			tx.ad = appendIdemAD(tx.ad[:0], p.AccountID, idem.Key)
+			tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], idem.Fingerprint[:], tx.ad)
+			_, err := tx.st.idemPut.ExecContext(tx.ctx, p.AccountID, idem.Key, tx.sealed, p.ID, now)
 			if err != nil {
 				return fmt.Errorf("storage: record idempotency key: %w", err)
 			}
@@ -213,14 +234,17 @@ func (s *ProfileStore) Create(ctx context.Context, p *profile.Profile, idem *pro
 }
 
 // replay looks up an idempotency key. It returns the profile to replay, or
-// nil when the key is new or expired.
+// nil when the key is new or is to be reused: expired, its fingerprint no
+// longer opens, or its profile is gone (Delete removes the key with the
+// profile, so that only happens for a row written by an older version).
+// The upsert after the insert then replaces the row.
 func (tx *wtx) replay(account string, idem *profile.Idempotency, now int64) (*profile.Profile, error) {
 	var (
-		fp        []byte
+		sealed    []byte
 		profileID string
 		createdAt int64
 	)
-	err := tx.st.idemGet.QueryRowContext(tx.ctx, account, idem.Key).Scan(&fp, &profileID, &createdAt)
+	err := tx.st.idemGet.QueryRowContext(tx.ctx, account, idem.Key).Scan(&sealed, &profileID, &createdAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -228,16 +252,27 @@ func (tx *wtx) replay(account string, idem *profile.Idempotency, now int64) (*pr
 		return nil, fmt.Errorf("storage: read idempotency key: %w", err)
 	}
 	if createdAt <= now-int64(profile.IdempotencyTTL/time.Second) {
-		return nil, nil // expired: the upsert after the insert replaces it
+		return nil, nil // expired
 	}
-	if string(fp) != string(idem.Fingerprint[:]) {
+	tx.ad = appendIdemAD(tx.ad[:0], account, idem.Key)
+	fp, err := tx.db.kr.Open(sealed, tx.ad)
+	if err != nil || len(fp) != len(idem.Fingerprint) {
+		// Keyring.Open fails only with ErrUnknownKey (the key was rotated
+		// out of the ring) or ErrDecrypt (damaged, moved, or a bare hash
+		// from before migration 0002): nothing to compare with, so the row
+		// is treated as expired.
+		clear(fp)
+		return nil, nil
+	}
+	same := subtle.ConstantTimeCompare(fp, idem.Fingerprint[:]) == 1
+	clear(fp)
+	if !same {
 		return nil, &profile.ConflictError{Param: "Idempotency-Key",
 			Message: "Idempotency-Key was already used with a different request body"}
 	}
 	prior, _, err := tx.get(account, profileID)
 	if errors.Is(err, profile.ErrNotFound) {
-		return nil, &profile.ConflictError{Param: "Idempotency-Key",
-			Message: "the profile created with this Idempotency-Key has since been deleted"}
+		return nil, nil // deleted (by an older version, which kept the key)
 	}
 	return prior, err
 }
@@ -308,20 +343,27 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 	return stored, err
 }
 
-// Delete removes the profile named by ref; its ciphertext is overwritten in
-// the database file (secure_delete).
+// Delete removes the profile named by ref and, in the same transaction,
+// the idempotency keys that created it, so that nothing derived from its
+// personal fields (the sealed body fingerprint) outlives it. Both are
+// overwritten in the database file (secure_delete). A retry of the create
+// afterwards creates a new profile.
 func (s *ProfileStore) Delete(ctx context.Context, account, ref string) error {
 	return s.db.w.do(ctx, func(tx *wtx) error {
 		st := tx.st.deleteByExt
 		if profile.IsID(ref) {
 			st = tx.st.deleteByID
 		}
-		res, err := st.ExecContext(tx.ctx, account, ref)
+		var id string
+		err := st.QueryRowContext(tx.ctx, account, ref).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(ref)
+		}
 		if err != nil {
 			return fmt.Errorf("storage: delete profile: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return notFound(ref)
+		if _, err := tx.st.idemDelete.ExecContext(tx.ctx, account, id); err != nil {
+			return fmt.Errorf("storage: delete idempotency keys of profile %s: %w", id, err)
 		}
 		return nil
 	})

@@ -10,8 +10,15 @@
 // data is "profiles.sealed|<account id>|<profile id>", so a ciphertext
 // copied to another row or account does not open. The key id of each
 // ciphertext is kept beside it in key_id, for [DB.Reencrypt] and for the
-// check at [Open] that the keyring holds every key still in use. Only ids,
-// external_id, versions and times are stored in the clear.
+// check at [Open] that the keyring holds every key still in use.
+//
+// The fingerprint of a create's body that an Idempotency-Key is checked
+// against is a hash of those same personal fields, which a guess of the
+// name would let anyone reverse; it too is stored only sealed, in
+// idempotency_keys.fingerprint, with the associated data
+// "idempotency_keys.fingerprint|<account id>|<Idempotency-Key>". Deleting
+// a profile deletes its idempotency keys in the same transaction. Only ids,
+// external_id, Idempotency-Keys, versions and times are stored in the clear.
 //
 // # Writes
 //

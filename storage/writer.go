@@ -71,7 +71,8 @@ type writeStmts struct {
 	insertProfile, updateProfile   *sql.Stmt
 	updateSealed                   *sql.Stmt
 	deleteByID, deleteByExt        *sql.Stmt
-	idemGet, idemPut, touchKey     *sql.Stmt
+	idemGet, idemPut, idemDelete   *sql.Stmt
+	touchKey                       *sql.Stmt
 	all                            []*sql.Stmt
 }
 
@@ -91,10 +92,11 @@ func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn, rebind func(st
 		{&s.insertProfile, insertProfile},
 		{&s.updateProfile, updateProfile},
 		{&s.updateSealed, updateSealed},
-		{&s.deleteByID, "DELETE FROM profiles WHERE account_id = ? AND id = ?"},
-		{&s.deleteByExt, "DELETE FROM profiles WHERE account_id = ? AND external_id = ?"},
+		{&s.deleteByID, "DELETE FROM profiles WHERE account_id = ? AND id = ? RETURNING id"},
+		{&s.deleteByExt, "DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id"},
 		{&s.idemGet, "SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?"},
 		{&s.idemPut, upsertIdempotency},
+		{&s.idemDelete, "DELETE FROM idempotency_keys WHERE account_id = ? AND profile_id = ?"},
 		{&s.touchKey, "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"},
 	} {
 		st, err := conn.PrepareContext(ctx, rebind(p.query))
