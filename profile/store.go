@@ -13,10 +13,13 @@ import (
 type Store interface {
 	// Create stores p (its ID, AccountID, Version and times already set). An
 	// external_id already used in the account is a *[ConflictError] for
-	// "external_id". With idem set, a retry with the same key and fingerprint
-	// returns the profile of the first request with replayed true and stores
-	// nothing; the same key with another fingerprint is a *ConflictError for
-	// "Idempotency-Key".
+	// "external_id". With idem set, a retry within [IdempotencyTTL] with the
+	// same key and fingerprint returns the profile of the first request with
+	// replayed true and stores nothing, unless that profile has been deleted
+	// since: Delete forgets the keys that created it, so the retry creates a
+	// new profile. The same key with another fingerprint is a
+	// *ConflictError for "Idempotency-Key". Fingerprints are derived from
+	// personal data: implementations store them only encrypted.
 	Create(ctx context.Context, p *Profile, idem *Idempotency) (stored *Profile, replayed bool, err error)
 	// Get returns the profile named by ref in account.
 	Get(ctx context.Context, account, ref string) (*Profile, error)
@@ -26,7 +29,8 @@ type Store interface {
 	// is returned. On success the store increments Version, sets UpdatedAt and
 	// returns the stored profile.
 	Update(ctx context.Context, account, ref string, fn func(*Profile) error) (*Profile, error)
-	// Delete removes the profile and its ciphertext.
+	// Delete removes the profile, its ciphertext and the idempotency keys
+	// that created it.
 	Delete(ctx context.Context, account, ref string) error
 	// List returns up to limit profiles of account, newest first, starting
 	// after the profile with id startingAfter ("" for the first page), and
