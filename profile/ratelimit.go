@@ -107,15 +107,21 @@ func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*
 	r, b := c.limits(k)
 	e := &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
 	e.lastSeen.Store(now.UnixNano())
+	// The entry is complete before it is published: a concurrent request
+	// that finds it in the map uses its key at once.
+	c.apply(e, k, now)
 	c.mu.Lock()
-	if old := c.m[*hash]; old != nil {
-		e = old // lost a race with another first request: share its bucket
-	} else {
+	old := c.m[*hash]
+	if old == nil {
 		c.m[*hash] = e
 		c.sweep(now)
 	}
 	c.mu.Unlock()
-	c.apply(e, k, now)
+	if old != nil {
+		// Lost a race with another first request: share its bucket.
+		c.apply(old, k, now)
+		return old, nil
+	}
 	return e, nil
 }
 
