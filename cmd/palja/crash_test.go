@@ -143,6 +143,7 @@ func (s crashState) mismatch(body []byte) string {
 // crashProfile is the test's record of one profile.
 type crashProfile struct {
 	ext, id, idem string
+	createBody    string      // the body of its create, sent with Idempotency-Key idem
 	created       bool        // its create was acknowledged (or found stored after a crash)
 	cur           crashState  // the last acknowledged state
 	ver           int64       // its version
@@ -219,9 +220,9 @@ func (w *crashWorker) run(t *testing.T, c *apiClient) {
 func (w *crashWorker) create(t *testing.T, c *apiClient) bool {
 	w.n++
 	s := randomState(w.rng, fmt.Sprintf("w%d-%d", w.id, w.n))
-	p := &crashProfile{ext: s.ext, idem: "idem-" + s.ext, pend: &s}
+	p := &crashProfile{ext: s.ext, idem: "idem-" + s.ext, createBody: s.createBody(), pend: &s}
 	w.owned = append(w.owned, p)
-	r, err := c.do("POST", "/v1/profiles", s.createBody(), "Idempotency-Key", p.idem)
+	r, err := c.do("POST", "/v1/profiles", p.createBody, "Idempotency-Key", p.idem)
 	if err != nil {
 		return false
 	}
@@ -566,12 +567,27 @@ func TestCrashRecovery(t *testing.T) {
 	p := startServe(t, db, addr)
 	c := newAPIClient(p.base(), key)
 	verifyCrash(t, c, workers, stats)
+	// Idempotency keys survive the kills: a retry of an old create (the
+	// oldest profiles of each worker, created in the first round) is
+	// answered with the profile as it is now, and creates nothing.
+	replays := 0
+	for _, w := range workers {
+		for _, cp := range w.owned[:min(3, len(w.owned))] {
+			r := c.must(t, "POST", "/v1/profiles", cp.createBody, "Idempotency-Key", cp.idem)
+			if r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(r.body, cp.body) {
+				t.Errorf("retry of the create of %s after %d restarts: %d %s (replayed %q), want %s",
+					cp.ext, crashRounds, r.status, r.body, r.header.Get("Idempotent-Replayed"), cp.body)
+			}
+			replays++
+		}
+	}
+	verifyCrash(t, c, workers, stats) // and nothing new was stored
 	c.close()
 	p.kill()
 	t.Logf("CRASH TEST: %d kill points (SIGKILL), %d acknowledged writes verified (%d creates, %d updates), "+
 		"%d rejected writes verified to leave no trace, %d writes in flight at a kill (%d of them stored), "+
-		"%d in-flight creates retried by Idempotency-Key (%d replayed, %d created anew), %d profile checks, %v",
+		"%d in-flight creates retried by Idempotency-Key (%d replayed, %d created anew), %d old creates replayed after the last restart, %d profile checks, %v",
 		stats.killCount, stats.ackCreates+stats.ackUpdates, stats.ackCreates, stats.ackUpdates,
 		stats.rejected, stats.inFlight, stats.inFlightLanded,
-		stats.idemReplays+stats.idemRecreates, stats.idemReplays, stats.idemRecreates, stats.verifiedProfiles, time.Since(start).Round(time.Millisecond))
+		stats.idemReplays+stats.idemRecreates, stats.idemReplays, stats.idemRecreates, replays, stats.verifiedProfiles, time.Since(start).Round(time.Millisecond))
 }
