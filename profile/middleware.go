@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -118,7 +120,7 @@ func (a *api) observe(next http.Handler) http.Handler {
 				}
 				a.logger.LogAttrs(ctx, slog.LevelError, "panic",
 					slog.String("request_id", id), slog.String("method", r.Method),
-					slog.String("panic", panicType(v)), slog.String("stack", string(debug.Stack())))
+					slog.String("panic", panicType(v)), slog.String("stack", stack()))
 				if sw.status == 0 {
 					writeAPIError(sw, r, errInternal)
 				}
@@ -127,6 +129,28 @@ func (a *api) observe(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// stack lists the functions and lines of the panicking goroutine, without
+// debug.Stack's argument words, which could hold personal data.
+func stack() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var b strings.Builder
+	for {
+		f, more := frames.Next()
+		b.WriteString(f.Function)
+		b.WriteByte(' ')
+		b.WriteString(f.File)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(f.Line))
+		if !more {
+			break
+		}
+		b.WriteString("; ")
+	}
+	return b.String()
 }
 
 // panicType describes a panic value without its contents, which could hold
