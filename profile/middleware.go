@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -267,13 +267,22 @@ var errRateLimited = &apiError{http.StatusTooManyRequests, typeRateLimited, "rat
 
 func isUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
 
-// clientAddr is the host of the TCP peer. palja does not trust
-// X-Forwarded-For: behind a proxy, every client shares the proxy's budget of
-// failed authentications.
+// clientAddr is the client's address for the failed-authentication limit:
+// the TCP peer's IPv4 address, or its IPv6 /64 (one host usually has a whole
+// /64 to draw addresses from). palja does not trust X-Forwarded-For: behind a
+// proxy, every client shares the proxy's budget of failed authentications.
 func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	a := ap.Addr().Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
 }

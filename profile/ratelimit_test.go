@@ -265,6 +265,23 @@ func TestAuthFailuresLimitedPerAddress(t *testing.T) {
 	}
 }
 
+func TestClientAddr(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.1:1234":              "192.0.2.1",
+		"[::ffff:192.0.2.1]:1":        "192.0.2.1",
+		"[2001:db8:1:2:3:4:5:6]:443":  "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::1]:8080": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:8080":      "2001:db8:1:3::/64",
+		"pipe":                        "pipe",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if got := clientAddr(r); got != want {
+			t.Errorf("clientAddr(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
 // TestBoundedMemory floods one million distinct addresses with invalid keys
 // and reports the heap: the address table stays capped and no invalid key
 // is cached.
