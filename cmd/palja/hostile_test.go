@@ -94,12 +94,7 @@ func rawExchange(addr, head string, body io.Reader) (*apiResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &apiResult{status: res.StatusCode, header: res.Header, body: b}, nil
+	return readResult(res)
 }
 
 // zeros is an endless reader of '0' digits: a JSON string body that never

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage"
 )
 
 const keysUsage = `usage:
@@ -28,6 +29,13 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	var d dbFlags
 	d.register(fs, getenv)
+	usage := func() error {
+		fmt.Fprint(stderr, keysUsage)
+		return errUsage
+	}
+	// Each subcommand parses its flags and returns the work to do on the
+	// database, which is opened once below.
+	var work func(db *storage.DB) error
 	switch args[0] {
 	case "create":
 		name := fs.String("name", "", "a name for the key (required)")
@@ -38,63 +46,52 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		if *name == "" || fs.NArg() > 0 || *rate < 0 || *burst < 0 {
-			fmt.Fprint(stderr, keysUsage)
-			return errUsage
+			return usage()
 		}
-		db, err := openDB(ctx, getenv, d.db, stderr)
-		if err != nil {
-			return err
+		work = func(db *storage.DB) error {
+			secret, k, err := db.CreateKey(ctx, *name, *account, *rate, *burst)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "created key %s (%s) for account %s\n", k.ID, k.Prefix+"…", k.AccountID)
+			fmt.Fprintln(stdout, secret)
+			return nil
 		}
-		defer db.Close()
-		secret, k, err := db.CreateKey(ctx, *name, *account, *rate, *burst)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "created key %s (%s) for account %s\n", k.ID, k.Prefix+"…", k.AccountID)
-		fmt.Fprintln(stdout, secret)
-		return nil
 	case "list":
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		db, err := openDB(ctx, getenv, d.db, stderr)
-		if err != nil {
-			return err
+		if fs.NArg() > 0 {
+			return usage()
 		}
-		defer db.Close()
-		keys, err := db.ListKeys(ctx)
-		if err != nil {
-			return err
+		work = func(db *storage.DB) error {
+			keys, err := db.ListKeys(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tPREFIX\tRATE\tBURST\tCREATED\tLAST USED\tREVOKED")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.AccountID, k.Prefix,
+					orDefault(k.Rate == 0, fmt.Sprint(k.Rate)), orDefault(k.Burst == 0, fmt.Sprint(k.Burst)),
+					k.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
+			}
+			return tw.Flush()
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tPREFIX\tRATE\tBURST\tCREATED\tLAST USED\tREVOKED")
-		for _, k := range keys {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.AccountID, k.Prefix,
-				orDefault(k.Rate == 0, fmt.Sprint(k.Rate)), orDefault(k.Burst == 0, fmt.Sprint(k.Burst)),
-				k.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
-		}
-		return tw.Flush()
 	case "revoke":
-		if err := parseFlags(fs, args[1:]); err != nil {
+		if err := parseFlags(fs, reorder(args[1:])); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {
-			fmt.Fprint(stderr, keysUsage)
-			return errUsage
+			return usage()
 		}
-		db, err := openDB(ctx, getenv, d.db, stderr)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := db.RevokeKey(ctx, fs.Arg(0)); err != nil {
-			if errors.Is(err, profile.ErrNotFound) {
-				return fmt.Errorf("no key %q", fs.Arg(0))
+		work = func(db *storage.DB) error {
+			if err := keyErr(db.RevokeKey(ctx, fs.Arg(0)), fs.Arg(0)); err != nil {
+				return err
 			}
-			return err
+			fmt.Fprintf(stderr, "revoked %s\n", fs.Arg(0))
+			return nil
 		}
-		fmt.Fprintf(stderr, "revoked %s\n", fs.Arg(0))
-		return nil
 	case "limits":
 		rate := fs.Float64("rate", 0, "requests per second (0: the server default)")
 		burst := fs.Int("burst", 0, "burst (0: the server default)")
@@ -102,25 +99,32 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		if fs.NArg() != 1 || *rate < 0 || *burst < 0 {
-			fmt.Fprint(stderr, keysUsage)
-			return errUsage
+			return usage()
 		}
-		db, err := openDB(ctx, getenv, d.db, stderr)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := db.SetKeyLimits(ctx, fs.Arg(0), *rate, *burst); err != nil {
-			if errors.Is(err, profile.ErrNotFound) {
-				return fmt.Errorf("no key %q", fs.Arg(0))
+		work = func(db *storage.DB) error {
+			if err := keyErr(db.SetKeyLimits(ctx, fs.Arg(0), *rate, *burst), fs.Arg(0)); err != nil {
+				return err
 			}
-			return err
+			fmt.Fprintf(stderr, "limits of %s set; a running server applies them within a second\n", fs.Arg(0))
+			return nil
 		}
-		fmt.Fprintf(stderr, "limits of %s set; a running server applies them within a second\n", fs.Arg(0))
-		return nil
+	default:
+		return usage()
 	}
-	fmt.Fprint(stderr, keysUsage)
-	return errUsage
+	db, err := openDB(ctx, getenv, d.db, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return work(db)
+}
+
+// keyErr names an unknown key id plainly.
+func keyErr(err error, id string) error {
+	if errors.Is(err, profile.ErrNotFound) {
+		return fmt.Errorf("no key %q", id)
+	}
+	return err
 }
 
 // reorder moves a leading positional argument after the flags, so that

@@ -279,6 +279,11 @@ func (c *apiClient) do(method, path, body string, headers ...string) (*apiResult
 	if err != nil {
 		return nil, err
 	}
+	return readResult(res)
+}
+
+// readResult reads and closes a response.
+func readResult(res *http.Response) (*apiResult, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
