@@ -245,10 +245,11 @@ func TestIdempotencyUnopenable(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.Close()
-		// Rotate to k2 and re-seal the profiles, so that a ring without
-		// k1 opens the database; the idempotency row stays under k1.
+		// Rotate to k2 and re-seal the profile by updating it, so that a
+		// ring without k1 opens the database; the idempotency row stays
+		// under k1 (as it would if k1 were dropped without Reencrypt).
 		db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
-		if _, err := db.Reencrypt(ctx, 0, nil); err != nil {
+		if _, err := db.Profiles().Update(ctx, acct, first.ID, func(*profile.Profile) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()

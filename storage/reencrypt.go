@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/profile"
 )
 
 // DefaultReencryptBatch is the batch size [DB.Reencrypt] uses for 0.
@@ -12,109 +15,246 @@ const DefaultReencryptBatch = 256
 
 // Reencrypt seals again under the keyring's primary key every profile whose
 // ciphertext is under another key, batch profiles per transaction, and
-// returns how many it re-sealed. progress, if not nil, is called after each
-// committed batch with the count so far and the count of profiles that were
-// under another key at the start.
+// returns how many profiles it re-sealed. It then does the same for the
+// sealed fingerprints of the idempotency keys still live (younger than
+// [profile.IdempotencyTTL]), so that a retried create is still replayed
+// once the old key has left the ring; those are not in the returned count.
+//
+// progress, if not nil, is called after each committed batch with the
+// count of ciphertexts re-sealed so far and the count that was under
+// another key at the start, profiles and fingerprints together (the
+// fingerprints only when some are to do: fingerprints under a key that
+// the ring no longer holds are not counted, as they cannot be re-sealed).
 //
 // Each batch is one write of the writer: its rows are read, opened and
 // sealed again inside the transaction that writes them, so a concurrent
-// update is never lost, and only sealed and key_id change (not version nor
-// updated_at: the profile is the same). The write lock is taken at BEGIN and
-// waited for, so Reencrypt is safe while another process serves the same
-// database. Interrupted, it can simply be run again: it continues with the
-// rows still under old keys, and a run with nothing left returns 0.
+// update is never lost, and only the ciphertext (and a profile's key_id)
+// changes (not version nor updated_at: the profile is the same). The write
+// lock is taken at BEGIN and waited for, so Reencrypt is safe while another
+// process serves the same database. Interrupted, it can simply be run
+// again: it continues with the rows still under old keys, and a run with
+// nothing left returns 0.
 //
-// A ciphertext that does not open is left as it is; Reencrypt carries on
-// with the others and then returns an error naming those profiles and their
-// key ids.
+// A profile ciphertext that does not open is left as it is; Reencrypt
+// carries on with the others and then returns an error naming those
+// profiles and their key ids. A fingerprint that does not open is left
+// without an error: it already counts as expired (see
+// [ProfileStore.Create]) and is purged with its idempotency key.
 func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
 	if batch <= 0 {
 		batch = DefaultReencryptBatch
 	}
-	primary := string(db.kr.Primary())
+	primary := db.kr.Primary()
 	var total int
 	q := db.rdb.Rebind("SELECT COUNT(*) FROM profiles WHERE key_id <> ?")
-	if err := db.rdb.GetContext(ctx, &total, q, primary); err != nil {
+	if err := db.rdb.GetContext(ctx, &total, q, string(primary)); err != nil {
 		return 0, fmt.Errorf("storage: reencrypt: %w", err)
 	}
+	idemTotal, err := db.countStaleFingerprints(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("storage: reencrypt: %w", err)
+	}
+	total += idemTotal
+	reported := -1
+	report := func(done int) {
+		if progress != nil {
+			progress(done, total)
+		}
+		reported = done
+	}
+
 	sel := db.wdb.Rebind("SELECT seq, id, account_id, sealed FROM profiles WHERE key_id <> ? AND seq > ? ORDER BY seq LIMIT ?")
 	upd := db.wdb.Rebind("UPDATE profiles SET key_id = ?, sealed = ? WHERE seq = ?")
-
-	var (
-		done     int
-		after    int64
-		failures []error
-		busy     int
-	)
-	for {
-		var (
-			n, last = 0, after
-			more    bool
-			bad     []error
-		)
-		err := db.w.do(ctx, func(tx *wtx) error {
-			n, last, more, bad = 0, after, false, nil
-			rows, err := tx.conn.QueryContext(tx.ctx, sel, primary, after, batch)
+	var failures, bad []error
+	done, err := db.inBatches(ctx, func(tx *wtx, after int64) (n int, last int64, more bool, err error) {
+		last, bad = after, nil
+		rows, err := tx.conn.QueryContext(tx.ctx, sel, string(primary), after, batch)
+		if err != nil {
+			return 0, after, false, err
+		}
+		type row struct {
+			seq         int64
+			id, account string
+			sealed      []byte
+		}
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.seq, &r.id, &r.account, &r.sealed); err != nil {
+				rows.Close()
+				return 0, after, false, err
+			}
+			rs = append(rs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, after, false, err
+		}
+		for _, r := range rs {
+			last = r.seq
+			tx.ad = appendAD(tx.ad[:0], r.account, r.id)
+			pt, err := tx.db.kr.Open(r.sealed, tx.ad)
 			if err != nil {
-				return err
+				bad = append(bad, sealedError("open", r.id, r.sealed, err))
+				continue
+			}
+			tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
+			clear(pt)
+			if _, err := tx.conn.ExecContext(tx.ctx, upd, string(primary), tx.sealed, r.seq); err != nil {
+				return 0, after, false, err
+			}
+			n++
+		}
+		return n, last, len(rs) == batch, nil
+	}, func(done int, more bool) {
+		failures = append(failures, bad...) // only once the batch committed
+		report(done)
+	})
+	if err != nil {
+		return done, fmt.Errorf("storage: reencrypt: %w", err)
+	}
+
+	if idemTotal > 0 {
+		// idempotency_keys has no key_id column: every live row is read
+		// (by rowid, batch at a time) and its header checked here. The
+		// table holds only a day of creates.
+		sel := db.wdb.Rebind("SELECT rowid, account_id, key, fingerprint FROM idempotency_keys" +
+			" WHERE rowid > ? AND created_at > ? ORDER BY rowid LIMIT ?")
+		upd := db.wdb.Rebind("UPDATE idempotency_keys SET fingerprint = ? WHERE rowid = ?")
+		_, err := db.inBatches(ctx, func(tx *wtx, after int64) (n int, last int64, more bool, err error) {
+			last = after
+			rows, err := tx.conn.QueryContext(tx.ctx, sel, after, tx.db.idemCutoff(), batch)
+			if err != nil {
+				return 0, after, false, err
 			}
 			type row struct {
-				seq         int64
-				id, account string
-				sealed      []byte
+				rowid        int64
+				account, key string
+				sealed       []byte
 			}
 			var rs []row
 			for rows.Next() {
 				var r row
-				if err := rows.Scan(&r.seq, &r.id, &r.account, &r.sealed); err != nil {
+				if err := rows.Scan(&r.rowid, &r.account, &r.key, &r.sealed); err != nil {
 					rows.Close()
-					return err
+					return 0, after, false, err
 				}
 				rs = append(rs, r)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return err
+				return 0, after, false, err
 			}
-			more = len(rs) == batch
 			for _, r := range rs {
-				last = r.seq
-				tx.ad = appendAD(tx.ad[:0], r.account, r.id)
+				last = r.rowid
+				if !tx.db.staleFingerprint(r.sealed) {
+					continue
+				}
+				tx.ad = appendIdemAD(tx.ad[:0], r.account, r.key)
 				pt, err := tx.db.kr.Open(r.sealed, tx.ad)
 				if err != nil {
-					bad = append(bad, sealedError("open", r.id, r.sealed, err))
-					continue
+					continue // counts as expired already; left for the purge
 				}
 				tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
 				clear(pt)
-				if _, err := tx.conn.ExecContext(tx.ctx, upd, primary, tx.sealed, r.seq); err != nil {
-					return err
+				if _, err := tx.conn.ExecContext(tx.ctx, upd, tx.sealed, r.rowid); err != nil {
+					return 0, after, false, err
 				}
 				n++
 			}
-			return nil
+			return n, last, len(rs) == batch, nil
+		}, func(n int, more bool) {
+			if done+n != reported { // batches with nothing to re-seal are not reported
+				report(done + n)
+			}
 		})
-		if err != nil && isBusy(err) && busy < 10 && ctx.Err() == nil {
-			busy++ // another process held the write lock beyond the busy timeout
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
 		if err != nil {
-			return done, fmt.Errorf("storage: reencrypt: %w", err)
-		}
-		busy = 0
-		done += n
-		after = last
-		failures = append(failures, bad...)
-		if progress != nil {
-			progress(done, total)
-		}
-		if !more {
-			break
+			return done, fmt.Errorf("storage: reencrypt idempotency keys: %w", err)
 		}
 	}
+
 	if len(failures) > 0 {
 		return done, fmt.Errorf("storage: reencrypt: %d profiles did not open and keep their key: %w", len(failures), errors.Join(failures...))
 	}
 	return done, nil
+}
+
+// inBatches runs step as one write of the writer at a time, from after 0,
+// until it reports no more rows, and returns the sum of the counts it
+// returned. step returns how many rows it changed, the position to resume
+// after, and whether rows may remain. A batch that failed because another
+// process held the write lock beyond the busy timeout is retried (up to 10
+// times in a row). committed, if not nil, is called after each committed
+// batch with the count so far.
+func (db *DB) inBatches(ctx context.Context, step func(tx *wtx, after int64) (n int, last int64, more bool, err error),
+	committed func(done int, more bool)) (int, error) {
+	var (
+		done  int
+		after int64
+		busy  int
+	)
+	for {
+		var (
+			n    int
+			last int64
+			more bool
+		)
+		err := db.w.do(ctx, func(tx *wtx) error {
+			var err error
+			n, last, more, err = step(tx, after)
+			return err
+		})
+		if err != nil && isBusy(err) && busy < 10 && ctx.Err() == nil {
+			busy++
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		busy = 0
+		done += n
+		after = last
+		if committed != nil {
+			committed(done, more)
+		}
+		if !more {
+			return done, nil
+		}
+	}
+}
+
+// idemCutoff returns the created_at at or before which an idempotency key
+// has expired.
+func (db *DB) idemCutoff() int64 {
+	return db.now().Add(-profile.IdempotencyTTL).Unix()
+}
+
+// staleFingerprint reports whether a sealed fingerprint is under a key
+// other than the primary that the ring still holds: one that Reencrypt
+// can and should seal again.
+func (db *DB) staleFingerprint(sealed []byte) bool {
+	kid, err := crypto.KeyIDOf(sealed)
+	return err == nil && kid != db.kr.Primary() && db.kr.Has(kid)
+}
+
+// countStaleFingerprints counts the live idempotency keys whose fingerprint
+// is a staleFingerprint.
+func (db *DB) countStaleFingerprints(ctx context.Context) (int, error) {
+	rows, err := db.rdb.QueryContext(ctx, db.rdb.Rebind("SELECT fingerprint FROM idempotency_keys WHERE created_at > ?"), db.idemCutoff())
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int
+	var fp []byte
+	for rows.Next() {
+		if err := rows.Scan(&fp); err != nil {
+			return 0, err
+		}
+		if db.staleFingerprint(fp) {
+			n++
+		}
+	}
+	return n, rows.Err()
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
@@ -217,5 +219,107 @@ func TestReencryptDamaged(t *testing.T) {
 	}
 	if got := keyCounts(t, db); got["k1"] != 1 || got["k2"] != 4 {
 		t.Errorf("keys after = %v", got)
+	}
+}
+
+// TestReencryptIdempotency rotates k1 to k2 with live idempotency keys
+// under k1: Reencrypt re-seals their fingerprints too (counted in the
+// progress, not in the returned count of profiles), leaves alone an
+// expired one and one under a key the ring no longer holds, and a second
+// run does nothing. With k1 then dropped from the ring, a retried create
+// is replayed, not duplicated.
+func TestReencryptIdempotency(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "palja.db")
+	clk := newClock()
+	fp := canonicalFingerprint("Ada", 1990, 4, 17)
+	idem := func(key string) *profile.Idempotency { return &profile.Idempotency{Key: key, Fingerprint: fp} }
+
+	// Under k1 an idempotency key that will have expired; a day later
+	// one under k0, a key that then leaves the ring, and three under k1.
+	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{Now: clk.Now})
+	acct := newAccount(t, db)
+	if _, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem("old")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	clk.Advance(profile.IdempotencyTTL - 30*time.Minute)
+	db = mustOpenAt(t, path, testKeyring(t, "k0", "k1"), Options{Now: clk.Now})
+	gone, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem("gone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = mustOpenAt(t, path, testKeyring(t, "k1", "k0"), Options{Now: clk.Now})
+	if _, err := db.Profiles().Update(ctx, acct, gone.ID, func(*profile.Profile) error { return nil }); err != nil {
+		t.Fatal(err) // its profile moves to k1; its fingerprint stays under k0
+	}
+	created := map[string]string{}
+	for _, key := range []string{"a", "b", "c"} {
+		p, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		created[key] = p.ID
+	}
+	db.Close()
+	before := map[string][]byte{}
+	for _, key := range []string{"gone", "old"} {
+		before[key] = storedFingerprint(t, path, acct, key)
+	}
+
+	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Now: clk.Now})
+	clk.Advance(time.Hour) // "old" expires, after the purge at Open
+	var calls [][2]int
+	n, err := db.Reencrypt(ctx, 2, func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	if err != nil || n != 5 {
+		t.Fatalf("Reencrypt = %d, %v; want 5 profiles", n, err)
+	}
+	// Profiles: 5 in batches of 2. Then fingerprints, by rowid, "old"
+	// (expired) left out: gone (under k0, not in the ring) and a, then b
+	// and c, then an empty batch, not reported as nothing changed.
+	want := [][2]int{{2, 8}, {4, 8}, {5, 8}, {6, 8}, {8, 8}}
+	if !reflect.DeepEqual(calls, want) {
+		t.Errorf("progress = %v, want %v", calls, want)
+	}
+	for _, key := range []string{"a", "b", "c"} {
+		if kid, err := crypto.KeyIDOf(storedFingerprint(t, path, acct, key)); err != nil || kid != "k2" {
+			t.Errorf("fingerprint of %q under key %q, %v; want k2", key, kid, err)
+		}
+	}
+	for key, b := range before {
+		if got := storedFingerprint(t, path, acct, key); !bytes.Equal(got, b) {
+			t.Errorf("fingerprint of %q changed", key)
+		}
+	}
+
+	// A second run does nothing.
+	snapshot := map[string][]byte{}
+	for _, key := range []string{"a", "b", "c"} {
+		snapshot[key] = storedFingerprint(t, path, acct, key)
+	}
+	calls = nil
+	if n, err := db.Reencrypt(ctx, 2, func(done, total int) { calls = append(calls, [2]int{done, total}) }); err != nil || n != 0 {
+		t.Errorf("second Reencrypt = %d, %v; want 0", n, err)
+	}
+	if !reflect.DeepEqual(calls, [][2]int{{0, 0}}) {
+		t.Errorf("second progress = %v, want [[0 0]]", calls)
+	}
+	for key, b := range snapshot {
+		if got := storedFingerprint(t, path, acct, key); !bytes.Equal(got, b) {
+			t.Errorf("second run changed the fingerprint of %q", key)
+		}
+	}
+	db.Close()
+
+	// k1 leaves the ring: the retries are replayed.
+	db = mustOpenAt(t, path, testKeyring(t, "k2"), Options{Now: clk.Now})
+	for _, key := range []string{"a", "b", "c"} {
+		p, replayed, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem(key))
+		if err != nil || !replayed || p.ID != created[key] {
+			t.Errorf("retry of %q = %v, replayed %v, %v; want %s replayed", key, p, replayed, err, created[key])
+		}
+	}
+	if got := keyCounts(t, db); !reflect.DeepEqual(got, map[string]int{"k2": 5}) {
+		t.Errorf("profiles after the retries = %v, want 5 under k2", got)
 	}
 }

@@ -16,9 +16,12 @@
 // against is a hash of those same personal fields, which a guess of the
 // name would let anyone reverse; it too is stored only sealed, in
 // idempotency_keys.fingerprint, with the associated data
-// "idempotency_keys.fingerprint|<account id>|<Idempotency-Key>". Deleting
-// a profile deletes its idempotency keys in the same transaction. Only ids,
-// external_id, Idempotency-Keys, versions and times are stored in the clear.
+// "idempotency_keys.fingerprint|<account id>|<Idempotency-Key>", and
+// [DB.Reencrypt] seals it again under the primary key with the profiles
+// (it has no key_id column: the key is read from the ciphertext's header).
+// Deleting a profile deletes its idempotency keys in the same transaction.
+// Only ids, external_id, Idempotency-Keys, versions and times are stored in
+// the clear.
 //
 // # Writes
 //
