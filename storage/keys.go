@@ -91,42 +91,88 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 	if err := checkLimits(rate, burst); err != nil {
 		return "", nil, fmt.Errorf("storage: create key: %w", err)
 	}
-	secret, prefix := profile.NewAPIKeySecret()
-	hash := profile.HashAPIKey(secret)
-	k := &profile.APIKey{ID: profile.NewID(keyIDPrefix), Name: name, Prefix: prefix, Rate: rate, Burst: burst}
-	r, b := limitArgs(rate, burst)
+	secret, k := newKey(name, rate, burst)
 	err := db.w.do(ctx, func(tx *wtx) error {
-		acct := account
-		now := tx.db.now().Unix()
-		if acct == "" {
-			acct = profile.NewID(accountPrefix)
-			_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("INSERT INTO accounts (id, created_at) VALUES (?, ?)"), acct, now)
-			if err != nil {
-				return fmt.Errorf("storage: create account: %w", err)
-			}
-		} else {
-			var n int
-			err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM accounts WHERE id = ?"), acct).Scan(&n)
-			if err != nil {
-				return fmt.Errorf("storage: create key: %w", err)
-			}
-			if n == 0 {
-				return fmt.Errorf("storage: create key: account %q: %w", acct, profile.ErrNotFound)
-			}
-		}
-		_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
-			"INSERT INTO api_keys (id, account_id, name, prefix, hash, rate, burst, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-			k.ID, acct, name, prefix, hash[:], r, b, now)
-		if err != nil {
-			return fmt.Errorf("storage: create key: %w", err)
-		}
-		k.AccountID, k.CreatedAt = acct, time.Unix(now, 0).UTC()
-		return nil
+		return tx.insertKey(k, secret, account)
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	return secret, k, nil
+}
+
+// CreateFirstKey creates an API key named name in a new account, with the
+// server's default limits, if and only if the database holds no API key
+// at all (revoked ones count). The check and the insert are one write
+// transaction, which takes the database's write lock at BEGIN, so of
+// several processes or handles calling it on one new database exactly one
+// creates a key. created is false, with no key and no error, when a key
+// existed already. The secret is not stored and cannot be shown again.
+func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *profile.APIKey, created bool, err error) {
+	if strings.TrimSpace(name) == "" {
+		return "", nil, false, errors.New("storage: create first key: name must not be empty")
+	}
+	secret, k := newKey(name, 0, 0)
+	err = db.w.do(ctx, func(tx *wtx) error {
+		var n int
+		created = false
+		if err := tx.conn.QueryRowContext(tx.ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM api_keys LIMIT 1)").Scan(&n); err != nil {
+			return fmt.Errorf("storage: create first key: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := tx.insertKey(k, secret, ""); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil || !created {
+		return "", nil, false, err
+	}
+	return secret, k, true, nil
+}
+
+// newKey returns a new secret and the key it belongs to, without account
+// nor creation time.
+func newKey(name string, rate float64, burst int) (string, *profile.APIKey) {
+	secret, prefix := profile.NewAPIKeySecret()
+	return secret, &profile.APIKey{ID: profile.NewID(keyIDPrefix), Name: name, Prefix: prefix, Rate: rate, Burst: burst}
+}
+
+// insertKey stores k, whose secret is secret, in account, or in a new
+// account when account is "", and sets k's AccountID and CreatedAt. An
+// unknown account is an error wrapping [profile.ErrNotFound].
+func (tx *wtx) insertKey(k *profile.APIKey, secret, account string) error {
+	hash := profile.HashAPIKey(secret)
+	r, b := limitArgs(k.Rate, k.Burst)
+	acct := account
+	now := tx.db.now().Unix()
+	if acct == "" {
+		acct = profile.NewID(accountPrefix)
+		_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("INSERT INTO accounts (id, created_at) VALUES (?, ?)"), acct, now)
+		if err != nil {
+			return fmt.Errorf("storage: create account: %w", err)
+		}
+	} else {
+		var n int
+		err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM accounts WHERE id = ?"), acct).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("storage: create key: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("storage: create key: account %q: %w", acct, profile.ErrNotFound)
+		}
+	}
+	_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
+		"INSERT INTO api_keys (id, account_id, name, prefix, hash, rate, burst, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+		k.ID, acct, k.Name, k.Prefix, hash[:], r, b, now)
+	if err != nil {
+		return fmt.Errorf("storage: create key: %w", err)
+	}
+	k.AccountID, k.CreatedAt = acct, time.Unix(now, 0).UTC()
+	return nil
 }
 
 // ListKeys returns every API key, revoked ones included, oldest first.

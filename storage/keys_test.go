@@ -2,7 +2,9 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +99,71 @@ func TestKeys(t *testing.T) {
 	}
 	if n, err := db.CountKeys(ctx); err != nil || n != 2 {
 		t.Errorf("CountKeys = %d, %v", n, err)
+	}
+}
+
+// TestCreateFirstKey races CreateFirstKey from several handles on one new
+// database, as servers starting together would: exactly one creates a key.
+func TestCreateFirstKey(t *testing.T) {
+	for round := range 10 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("palja%d.db", round))
+		kr := testKeyring(t, "k1")
+		const n = 4
+		dbs := make([]*DB, n)
+		for i := range dbs {
+			dbs[i] = mustOpenAt(t, path, kr, Options{Synchronous: "NORMAL"})
+		}
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			secrets = make([]string, n)
+			keys    = make([]*profile.APIKey, n)
+			created = make([]bool, n)
+			errs    = make([]error, n)
+		)
+		for i := range dbs {
+			wg.Go(func() {
+				<-start
+				secrets[i], keys[i], created[i], errs[i] = dbs[i].CreateFirstKey(ctx, "bootstrap")
+			})
+		}
+		close(start)
+		wg.Wait()
+		winners := 0
+		for i := range dbs {
+			switch {
+			case errs[i] != nil:
+				t.Errorf("round %d, handle %d: %v", round, i, errs[i])
+			case created[i]:
+				winners++
+				if !profile.WellFormedKey(secrets[i]) || keys[i] == nil || keys[i].Name != "bootstrap" || keys[i].AccountID == "" {
+					t.Errorf("round %d: created key %+v", round, keys[i])
+				}
+			case secrets[i] != "" || keys[i] != nil:
+				t.Errorf("round %d, handle %d: not created, yet returned %+v", round, i, keys[i])
+			}
+		}
+		if winners != 1 {
+			t.Errorf("round %d: %d handles created a first key, want 1", round, winners)
+		}
+		if c, err := dbs[0].CountKeys(ctx); err != nil || c != 1 {
+			t.Errorf("round %d: CountKeys = %d, %v; want 1", round, c, err)
+		}
+	}
+
+	// A revoked key still counts: no new first key.
+	db := mustOpen(t)
+	_, k, created, err := db.CreateFirstKey(ctx, "bootstrap")
+	if err != nil || !created {
+		t.Fatalf("CreateFirstKey = %v, %v", created, err)
+	}
+	if err := db.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, k2, created, err := db.CreateFirstKey(ctx, "bootstrap"); err != nil || created || k2 != nil {
+		t.Errorf("CreateFirstKey with a revoked key = %+v, %v, %v; want nothing created", k2, created, err)
+	}
+	if _, _, _, err := db.CreateFirstKey(ctx, " "); err == nil {
+		t.Error("CreateFirstKey with a blank name: no error")
 	}
 }

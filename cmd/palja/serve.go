@@ -98,20 +98,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // bootstrapKey creates and prints a first API key when the database has none.
+// The check and the create are one transaction, so of several servers
+// starting together on a new database only one creates and prints a key.
 func bootstrapKey(ctx context.Context, db interface {
-	CountKeys(context.Context) (int, error)
-	CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *profile.APIKey, error)
+	CreateFirstKey(ctx context.Context, name string) (string, *profile.APIKey, bool, error)
 }, stderr io.Writer) error {
-	n, err := db.CountKeys(ctx)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	secret, k, err := db.CreateKey(ctx, "bootstrap", "", 0, 0)
+	secret, k, created, err := db.CreateFirstKey(ctx, "bootstrap")
 	if err != nil {
 		return fmt.Errorf("create bootstrap key: %w", err)
+	}
+	if !created {
+		return nil
 	}
 	fmt.Fprintf(stderr, "palja: created the first API key %s (account %s). It is shown only once:\n\n    %s\n\n", k.ID, k.AccountID, secret)
 	return nil
