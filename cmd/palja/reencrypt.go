@@ -9,14 +9,15 @@ import (
 	"github.com/palja/palja/storage"
 )
 
-// runReencrypt re-seals every profile not under the active key, in batches,
-// printing progress on stderr. It is safe while serve runs and resumable.
+// runReencrypt re-seals every profile (and every remembered Idempotency-Key
+// fingerprint) not under the active key, in batches, printing progress on
+// stderr: done/total counts both. It is safe while serve runs and resumable.
 func runReencrypt(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reencrypt", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	batch := fs.Int("batch", storage.DefaultReencryptBatch, "profiles per transaction")
+	batch := fs.Int("batch", storage.DefaultReencryptBatch, "rows (profiles, then idempotency fingerprints) per transaction")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
