@@ -212,32 +212,42 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 		now := a.now()
 		secret := r.Header.Get("X-Api-Key")
 		if !WellFormedKey(secret) {
-			addr := clientAddr(r)
-			if blocked, wait := a.addrs.blocked(addr, now); blocked {
+			// A failed attempt: it takes a token of the address's budget.
+			if _, wait, ok := a.addrs.attempt(clientAddr(r), now); !ok {
 				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
 				return
 			}
-			a.addrs.fail(addr, now)
 			writeAPIError(w, r, errNoKey)
 			return
 		}
 		hash := HashAPIKey(secret)
 		e := a.keys.get(&hash)
 		if e == nil {
-			addr := clientAddr(r)
-			if blocked, wait := a.addrs.blocked(addr, now); blocked {
+			// An unknown key may be a guess: it needs a token of the
+			// address's budget, given back if the key is valid.
+			release, wait, ok := a.addrs.attempt(clientAddr(r), now)
+			if !ok {
 				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
 				return
 			}
 			var err error
-			if e, err = a.keys.lookup(r.Context(), &hash, now); err != nil {
-				if isUnauthorized(err) {
-					a.addrs.fail(addr, now)
+			if e, err = a.keys.load(r.Context(), &hash, now); err != nil {
+				if !isUnauthorized(err) {
+					release(now) // the server failed, not the client
 				}
 				a.writeError(w, r, err)
 				return
 			}
-		} else if e.stale(now) {
+			release(now)
+		} else if age := e.age(now); age > keyMaxAge {
+			// Not checked for too long (idle, or the store failing): the
+			// request waits for the store rather than trusting the cache.
+			var err error
+			if e, err = a.keys.load(r.Context(), &hash, now); err != nil {
+				a.writeError(w, r, err)
+				return
+			}
+		} else if age > keyRefresh {
 			a.keys.refresh(e, hash, a.now)
 		}
 		e.lastSeen.Store(now.UnixNano())

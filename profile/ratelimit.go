@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 )
 
@@ -17,12 +18,14 @@ import (
 //   - Each API key has one token bucket (golang.org/x/time/rate) of its own
 //     rate and burst, or the server defaults. Every request takes one token;
 //     with no token left the answer is 429 before any database access.
-//   - Keys are cached in memory and checked against the store in the
-//     background when their entry is older than keyRefresh: a change of a
-//     key's limits or its revocation takes effect within about keyRefresh,
-//     without a restart; a flood of requests with a known key (admitted or
-//     refused) never waits for the database and costs one lookup per key per
-//     keyRefresh. The bucket survives a refresh.
+//   - Keys are cached in memory. An entry older than keyRefresh is checked
+//     against the store in the background while requests go on with it; an
+//     entry older than keyMaxAge is not used: the request waits for a lookup
+//     (one per key, shared by concurrent requests). So a change of a key's
+//     limits or its revocation takes effect within keyMaxAge, without a
+//     restart, and a flood with a known key (admitted or refused) never
+//     waits for the database: it costs one background lookup per key per
+//     keyRefresh. The bucket survives refreshes.
 //   - Failed authentications are limited per client address: an address
 //     whose failure bucket is empty gets 429 for any key not already cached,
 //     before any lookup. Keys already cached keep working from it.
@@ -32,6 +35,7 @@ import (
 
 const (
 	keyRefresh = 500 * time.Millisecond
+	keyMaxAge  = time.Second
 	idleAfter  = 10 * time.Minute
 	maxAddrs   = 1 << 16
 	touchEvery = time.Minute
@@ -56,6 +60,7 @@ type keyCache struct {
 	m         map[[32]byte]*keyEntry
 	lastSweep time.Time
 	touch     func(id string, t time.Time) // records last use, in the background
+	loads     singleflight.Group           // first lookups, one per key at a time
 }
 
 func newKeyCache(store KeyStore, defRate float64, defBurst int) *keyCache {
@@ -88,21 +93,46 @@ func (c *keyCache) get(hash *[32]byte) *keyEntry {
 	return c.m[*hash]
 }
 
-// stale reports whether the entry is due for a check against the store.
-func (e *keyEntry) stale(now time.Time) bool {
-	return now.UnixNano()-e.checked.Load() > int64(keyRefresh)
+// age is how long ago the entry was last checked against the store.
+func (e *keyEntry) age(now time.Time) time.Duration {
+	return time.Duration(now.UnixNano() - e.checked.Load())
 }
 
-// lookup loads a key that has no entry yet: it is the only place where a
-// request waits for the store. Unknown and revoked keys are ErrUnauthorized
-// and leave no entry behind.
-func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
+// load looks a key up in the store, for a key with no entry or one not
+// checked for keyMaxAge: the only places where a request waits for the
+// store. Concurrent loads of one key share one lookup. Unknown and revoked
+// keys are ErrUnauthorized and leave no entry behind; a failing store keeps
+// the entry as it is (expired, so the next request tries again).
+func (c *keyCache) load(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
+	v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
+		// The lookup is shared: it must not fail because the first caller
+		// went away.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return c.loadOnce(ctx, hash, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*keyEntry), nil
+}
+
+func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
 	k, err := c.store.KeyByHash(ctx, *hash)
 	if err == nil && k.RevokedAt != nil {
 		err = ErrUnauthorized
 	}
+	if errors.Is(err, ErrUnauthorized) {
+		c.mu.Lock()
+		delete(c.m, *hash)
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
+	}
+	if e := c.get(hash); e != nil {
+		c.apply(e, k, now) // an expired entry: the bucket lives on
+		return e, nil
 	}
 	r, b := c.limits(k)
 	e := &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
@@ -111,26 +141,20 @@ func (c *keyCache) lookup(ctx context.Context, hash *[32]byte, now time.Time) (*
 	// that finds it in the map uses its key at once.
 	c.apply(e, k, now)
 	c.mu.Lock()
-	old := c.m[*hash]
-	if old == nil {
-		c.m[*hash] = e
-		c.sweep(now)
-	}
+	c.m[*hash] = e
+	c.sweep(now)
 	c.mu.Unlock()
-	if old != nil {
-		// Lost a race with another first request: share its bucket.
-		c.apply(old, k, now)
-		return old, nil
-	}
 	return e, nil
 }
 
 // refresh checks a cached key against the store in the background, at most
 // one check per entry at a time, while requests go on with the cached state
-// (stale-while-revalidate): no request, and in particular no rejected one,
+// (stale-while-revalidate, for entries between keyRefresh and keyMaxAge
+// old): under steady traffic no request, and in particular no rejected one,
 // waits for the database. A revoked or deleted key loses its entry, so its
 // next request is looked up and refused; new limits are applied to the
-// existing bucket. A failing store leaves the entry as it is.
+// existing bucket. A failing store leaves the entry as it is, and once it is
+// keyMaxAge old requests wait for a lookup of their own (see [keyCache.load]).
 func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now func() time.Time) {
 	if !e.refreshing.CompareAndSwap(false, true) {
 		return
@@ -210,24 +234,12 @@ func newAddrLimiter(r float64, burst int) *addrLimiter {
 	return &addrLimiter{rate: rate.Limit(r), burst: burst, m: make(map[string]*addrEntry), max: maxAddrs}
 }
 
-// blocked reports whether addr has no failed attempt left, and if so how
-// long until it has one.
-func (l *addrLimiter) blocked(addr string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.m[addr]
-	if e == nil {
-		return false, 0
-	}
-	t := e.lim.TokensAt(now)
-	if t >= 1 {
-		return false, 0
-	}
-	return true, time.Duration((1 - t) / float64(l.rate) * float64(time.Second))
-}
-
-// fail takes one token from addr's bucket.
-func (l *addrLimiter) fail(addr string, now time.Time) {
+// attempt takes one token from addr's bucket before a key is looked up, so
+// that concurrent guesses cannot all pass before their failures count. With
+// no token left it reports false and how long until there is one. Otherwise
+// the caller calls release when the key turned out valid (or the lookup
+// failed for a reason of the server's), giving the token back.
+func (l *addrLimiter) attempt(addr string, now time.Time) (release func(now time.Time), wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.m[addr]
@@ -239,7 +251,12 @@ func (l *addrLimiter) fail(addr string, now time.Time) {
 		l.m[addr] = e
 	}
 	e.lastSeen = now.UnixNano()
-	e.lim.AllowN(now, 1)
+	r := e.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return nil, d, false
+	}
+	return func(now time.Time) { r.CancelAt(now) }, 0, true
 }
 
 // evict makes room: first every entry whose bucket is full again (it is

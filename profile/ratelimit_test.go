@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,12 +22,18 @@ type memKeys struct {
 	mu      sync.Mutex
 	keys    map[[32]byte]*APIKey
 	lookups atomic.Int64
+	broken  error         // when set, every lookup fails with it
+	delay   time.Duration // how long a lookup takes
 }
 
 func (m *memKeys) KeyByHash(_ context.Context, h [32]byte) (*APIKey, error) {
 	m.lookups.Add(1)
+	time.Sleep(m.delay)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.broken != nil {
+		return nil, m.broken
+	}
 	k, ok := m.keys[h]
 	if !ok {
 		return nil, ErrUnauthorized
@@ -217,6 +224,82 @@ func TestLimitChangeAndRevocation(t *testing.T) {
 	}
 }
 
+// TestRevokedAfterIdle: a key idle for longer than keyMaxAge is looked up
+// before its next request is served, so a revocation made meanwhile answers
+// that very request 401; and a store that cannot answer does not let the
+// cache vouch for a key beyond keyMaxAge.
+func TestRevokedAfterIdle(t *testing.T) {
+	keys := &memKeys{}
+	secret, k := keys.add(10, 10)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
+		t.Fatalf("%d", w.Code)
+	}
+	clock.advance(5 * time.Minute)
+	now := clock.now()
+	keys.mu.Lock()
+	k.RevokedAt = &now
+	keys.mu.Unlock()
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 401 {
+		t.Errorf("first request after idle and revocation: %d", w.Code)
+	}
+
+	secret2, _ := keys.add(10, 10)
+	if w := get(h, secret2, "192.0.2.2:1"); w.Code != 200 {
+		t.Fatalf("%d", w.Code)
+	}
+	keys.mu.Lock()
+	keys.broken = errors.New("database unavailable")
+	keys.mu.Unlock()
+	clock.advance(keyRefresh + time.Millisecond) // served from the cache, refreshed in the background
+	if w := get(h, secret2, "192.0.2.2:1"); w.Code != 200 {
+		t.Errorf("within keyMaxAge: %d", w.Code)
+	}
+	clock.advance(keyMaxAge)
+	if w := get(h, secret2, "192.0.2.2:1"); w.Code != 500 {
+		t.Errorf("beyond keyMaxAge with a failing store: %d, want 500", w.Code)
+	}
+}
+
+// TestFirstLookupsShared: concurrent first requests of one key share one
+// lookup, and concurrent guesses from one address cannot all pass the
+// failed-authentication budget before their failures count.
+func TestFirstLookupsShared(t *testing.T) {
+	keys := &memKeys{delay: 20 * time.Millisecond}
+	secret, _ := keys.add(1000, 1)
+	clock := &fakeClock{}
+	clock.advance(time.Hour)
+	h := newLimitedHandler(keys, clock)
+	codes := make(chan int, 64)
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() { codes <- get(h, secret, "192.0.2.1:1").Code })
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if n := keys.lookups.Load(); n != 1 || count[200] != 1 || count[429] != 63 {
+		t.Errorf("%d lookups, statuses %v; want 1 lookup, one 200 and 63 × 429", n, count)
+	}
+
+	keys.lookups.Store(0)
+	for range 500 {
+		wg.Go(func() {
+			guess, _ := NewAPIKeySecret()
+			get(h, guess, "198.51.100.9:1")
+		})
+	}
+	wg.Wait()
+	if n := keys.lookups.Load(); n > 20 {
+		t.Errorf("%d lookups for 500 concurrent guesses from one address, budget 20", n)
+	}
+}
+
 // eventually polls cond for up to two seconds of real time: the background
 // refresh is a goroutine; the fake clock has already moved past keyRefresh.
 func eventually(cond func() bool) bool {
@@ -301,7 +384,7 @@ func TestBoundedMemory(t *testing.T) {
 	const n = 1_000_000
 	for i := range n {
 		addr := fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255)
-		a.addrs.fail(addr, clock.now())
+		a.addrs.attempt(addr, clock.now()) // a failure: the token is not given back
 		if i%100_000 == 0 {
 			clock.advance(time.Millisecond)
 		}

@@ -20,6 +20,7 @@ const logFlushInterval = 100 * time.Millisecond
 // Lines at Warn and above are written at once.
 type bufferedLog struct {
 	mu     sync.Mutex
+	out    io.Writer
 	w      *bufio.Writer
 	stop   chan struct{}
 	done   chan struct{}
@@ -27,7 +28,7 @@ type bufferedLog struct {
 }
 
 func newBufferedLog(w io.Writer) *bufferedLog {
-	b := &bufferedLog{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	b := &bufferedLog{out: w, w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.flushLoop()
 	return b
 }
@@ -35,20 +36,28 @@ func newBufferedLog(w io.Writer) *bufferedLog {
 func (b *bufferedLog) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		n, err := b.w.Write(p)
-		if err == nil {
-			err = b.w.Flush()
-		}
-		return n, err
+	n, err := b.w.Write(p)
+	if err == nil && b.closed {
+		err = b.w.Flush()
 	}
-	return b.w.Write(p)
+	return n, b.recover(err)
 }
 
 func (b *bufferedLog) flush() {
 	b.mu.Lock()
-	b.w.Flush()
+	b.recover(b.w.Flush())
 	b.mu.Unlock()
+}
+
+// recover drops what could not be written after a failed write (a full
+// disk, a closed pipe): bufio.Writer would otherwise refuse every later
+// line for good. Lines are lost while the output fails, not after. b.mu is
+// held.
+func (b *bufferedLog) recover(err error) error {
+	if err != nil {
+		b.w.Reset(b.out)
+	}
+	return err
 }
 
 func (b *bufferedLog) flushLoop() {
@@ -78,7 +87,7 @@ func (b *bufferedLog) Close() error {
 	<-b.done
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.w.Flush()
+	return b.recover(b.w.Flush())
 }
 
 // urgentHandler writes records at Warn and above through at once: errors
