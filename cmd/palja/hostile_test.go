@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,62 +16,21 @@ import (
 	"time"
 )
 
-// localServer is `palja serve` run in this process through run(), so that the
-// race detector sees the server too.
+// localServer is `palja serve` run in this process with an API key of a high
+// limit.
 type localServer struct {
-	base, addr, key string
-	stderr          *syncBuffer
-	stop            func() error // cancels the context (SIGINT) and returns run's error
+	*inProcess
+	key string
 }
 
 func startLocalServer(t *testing.T, flags ...string) *localServer {
 	t.Helper()
-	addr := freeAddr(t)
-	env := fakeEnv(map[string]string{
-		"PALJA_DB": filepath.Join(t.TempDir(), "p.db"), "PALJA_ADDR": addr, "PALJA_ENCRYPTION_KEYS": testEncryptionKeys,
-	})
+	vars := map[string]string{"PALJA_DB": filepath.Join(t.TempDir(), "p.db"), "PALJA_ENCRYPTION_KEYS": testEncryptionKeys}
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"palja", "keys", "create", "--name", "t", "--rate", "100000", "--burst", "100000"}, env, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"palja", "keys", "create", "--name", "t", "--rate", "100000", "--burst", "100000"}, fakeEnv(vars), &out, &errOut); err != nil {
 		t.Fatalf("keys create: %v\n%s", err, errOut.String())
 	}
-	s := &localServer{base: "http://" + addr, addr: addr, key: strings.TrimSpace(out.String()), stderr: &syncBuffer{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"palja", "serve"}, flags...), env, io.Discard, s.stderr) }()
-	var stopped bool
-	var stopErr error
-	s.stop = func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			select {
-			case stopErr = <-done:
-			case <-time.After(30 * time.Second):
-				stopErr = errors.New("serve did not stop within 30s")
-			}
-		}
-		return stopErr
-	}
-	t.Cleanup(func() { s.stop() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, s.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready: %v\n%s", err, s.stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return &localServer{inProcess: serveInProcess(t, vars, flags...), key: strings.TrimSpace(out.String())}
 }
 
 // rawExchange sends head (and then body, if any) on a new connection while
@@ -343,9 +301,7 @@ func TestHostileInput(t *testing.T) {
 	if err := json.Unmarshal(list.body, &page); err != nil || len(page.Data) != 1+len(sqlish) {
 		t.Errorf("the account holds %d profiles, want %d: %s", len(page.Data), 1+len(sqlish), list.body)
 	}
-	if err := srv.stop(); err != nil {
-		t.Errorf("serve: %v", err)
-	}
+	srv.stop(t)
 	log := srv.stderr.String()
 	for _, bad := range []string{"level=ERROR", "panic", "status=500", "김영희", "영희"} {
 		if strings.Contains(log, bad) {

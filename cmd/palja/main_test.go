@@ -50,15 +50,17 @@ var keyRE = regexp.MustCompile(`pj_live_[0-9A-Za-z]{32,}`)
 
 // inProcess is `palja serve` run in this process through run().
 type inProcess struct {
-	base   string
+	base   string // http://addr
+	addr   string
 	stderr *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
 
 // serveInProcess starts run(serve) with env (plus PALJA_ADDR on a free port)
-// and waits until /healthz answers.
-func serveInProcess(t *testing.T, vars map[string]string) *inProcess {
+// and flags, and waits until /healthz answers. Run in this process, the
+// server is seen by the race detector too.
+func serveInProcess(t *testing.T, vars map[string]string, flags ...string) *inProcess {
 	t.Helper()
 	addr := freeAddr(t)
 	env := map[string]string{"PALJA_ADDR": addr}
@@ -66,8 +68,9 @@ func serveInProcess(t *testing.T, vars map[string]string) *inProcess {
 		env[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &inProcess{base: "http://" + addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- run(ctx, []string{"palja", "serve"}, fakeEnv(env), io.Discard, p.stderr) }()
+	p := &inProcess{base: "http://" + addr, addr: addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	args := append([]string{"palja", "serve"}, flags...)
+	go func() { p.done <- run(ctx, args, fakeEnv(env), io.Discard, p.stderr) }()
 	t.Cleanup(func() { p.stop(t) })
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -6,7 +6,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,7 +89,7 @@ func raceEnabled() bool {
 
 // testEncryptionKeys is a fixed PALJA_ENCRYPTION_KEYS, so that restarts
 // and concurrent processes share one keyring.
-var testEncryptionKeys = "k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x2a}, 32))
+var testEncryptionKeys = encKey("k1", 0x2a)
 
 // paljaEnv is the environment of a palja process: this process's, without
 // any PALJA_* variable, plus the database, the address and the fixed
