@@ -63,50 +63,18 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 		reported = done
 	}
 
-	sel := db.wdb.Rebind("SELECT seq, id, account_id, sealed FROM profiles WHERE key_id <> ? AND seq > ? ORDER BY seq LIMIT ?")
-	upd := db.wdb.Rebind("UPDATE profiles SET key_id = ?, sealed = ? WHERE seq = ?")
 	var failures, bad []error
-	done, err := db.inBatches(ctx, func(tx *wtx, after int64) (n int, last int64, more bool, err error) {
-		last, bad = after, nil
-		rows, err := tx.conn.QueryContext(tx.ctx, sel, string(primary), after, batch)
-		if err != nil {
-			return 0, after, false, err
-		}
-		type row struct {
-			seq         int64
-			id, account string
-			sealed      []byte
-		}
-		var rs []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.seq, &r.id, &r.account, &r.sealed); err != nil {
-				rows.Close()
-				return 0, after, false, err
-			}
-			rs = append(rs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, after, false, err
-		}
-		for _, r := range rs {
-			last = r.seq
-			tx.ad = appendAD(tx.ad[:0], r.account, r.id)
-			pt, err := tx.db.kr.Open(r.sealed, tx.ad)
-			if err != nil {
-				bad = append(bad, sealedError("open", r.id, r.sealed, err))
-				continue
-			}
-			tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
-			clear(pt)
-			if _, err := tx.conn.ExecContext(tx.ctx, upd, string(primary), tx.sealed, r.seq); err != nil {
-				return 0, after, false, err
-			}
-			n++
-		}
-		return n, last, len(rs) == batch, nil
-	}, func(done int, more bool) {
+	profiles := sealedTable{
+		sel:     db.wdb.Rebind("SELECT seq, account_id, id, sealed FROM profiles WHERE key_id <> ? AND seq > ? ORDER BY seq LIMIT ?"),
+		selArgs: func(after int64) []any { return []any{string(primary), after, batch} },
+		upd:     db.wdb.Rebind("UPDATE profiles SET sealed = ?, key_id = ? WHERE seq = ?"),
+		updArgs: func(sealed []byte, seq int64) []any { return []any{sealed, string(primary), seq} },
+		ad:      appendAD,
+		failed: func(id string, sealed []byte, err error) {
+			bad = append(bad, sealedError("open", id, sealed, err))
+		},
+	}
+	done, err := db.inBatches(ctx, profiles.step(batch, func() { bad = nil }), func(done int, more bool) {
 		failures = append(failures, bad...) // only once the batch committed
 		report(done)
 	})
@@ -117,53 +85,18 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 	if idemTotal > 0 {
 		// idempotency_keys has no key_id column: every live row is read
 		// (by rowid, batch at a time) and its header checked here. The
-		// table holds only a day of creates.
-		sel := db.wdb.Rebind("SELECT rowid, account_id, key, fingerprint FROM idempotency_keys" +
-			" WHERE rowid > ? AND created_at > ? ORDER BY rowid LIMIT ?")
-		upd := db.wdb.Rebind("UPDATE idempotency_keys SET fingerprint = ? WHERE rowid = ?")
-		_, err := db.inBatches(ctx, func(tx *wtx, after int64) (n int, last int64, more bool, err error) {
-			last = after
-			rows, err := tx.conn.QueryContext(tx.ctx, sel, after, tx.db.idemCutoff(), batch)
-			if err != nil {
-				return 0, after, false, err
-			}
-			type row struct {
-				rowid        int64
-				account, key string
-				sealed       []byte
-			}
-			var rs []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.rowid, &r.account, &r.key, &r.sealed); err != nil {
-					rows.Close()
-					return 0, after, false, err
-				}
-				rs = append(rs, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return 0, after, false, err
-			}
-			for _, r := range rs {
-				last = r.rowid
-				if !tx.db.staleFingerprint(r.sealed) {
-					continue
-				}
-				tx.ad = appendIdemAD(tx.ad[:0], r.account, r.key)
-				pt, err := tx.db.kr.Open(r.sealed, tx.ad)
-				if err != nil {
-					continue // counts as expired already; left for the purge
-				}
-				tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
-				clear(pt)
-				if _, err := tx.conn.ExecContext(tx.ctx, upd, tx.sealed, r.rowid); err != nil {
-					return 0, after, false, err
-				}
-				n++
-			}
-			return n, last, len(rs) == batch, nil
-		}, func(n int, more bool) {
+		// table holds only a day of creates. A fingerprint that does not
+		// open counts as expired already and is left for the purge.
+		fingerprints := sealedTable{
+			sel: db.wdb.Rebind("SELECT rowid, account_id, key, fingerprint FROM idempotency_keys" +
+				" WHERE rowid > ? AND created_at > ? ORDER BY rowid LIMIT ?"),
+			selArgs: func(after int64) []any { return []any{after, db.idemCutoff(), batch} },
+			upd:     db.wdb.Rebind("UPDATE idempotency_keys SET fingerprint = ? WHERE rowid = ?"),
+			updArgs: func(sealed []byte, rowid int64) []any { return []any{sealed, rowid} },
+			ad:      appendIdemAD,
+			stale:   db.staleFingerprint,
+		}
+		_, err := db.inBatches(ctx, fingerprints.step(batch, nil), func(n int, more bool) {
 			if done+n != reported { // batches with nothing to re-seal are not reported
 				report(done + n)
 			}
@@ -177,6 +110,80 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 		return done, fmt.Errorf("storage: reencrypt: %d profiles did not open and keep their key: %w", len(failures), errors.Join(failures...))
 	}
 	return done, nil
+}
+
+// sealedTable is a table whose ciphertexts Reencrypt seals again under the
+// primary key.
+type sealedTable struct {
+	// sel selects (position, account, name, ciphertext) of the rows after a
+	// position, in order, with the arguments of selArgs.
+	sel     string
+	selArgs func(after int64) []any
+	// upd writes a re-sealed ciphertext, with the arguments of updArgs.
+	upd     string
+	updArgs func(sealed []byte, pos int64) []any
+	// ad appends the associated data of a row from its account and name.
+	ad func(dst []byte, account, name string) []byte
+	// stale, if set, says which selected rows to re-seal (default: all).
+	stale func(sealed []byte) bool
+	// failed, if set, is told of a ciphertext that does not open; such a
+	// row is left as it is either way.
+	failed func(name string, sealed []byte, err error)
+}
+
+// step returns the batch step of [DB.inBatches] for t: read up to batch
+// rows, open and seal each again in the transaction that writes it back.
+// start, if set, runs at the start of every attempt of a batch.
+func (t sealedTable) step(batch int, start func()) func(tx *wtx, after int64) (int, int64, bool, error) {
+	type row struct {
+		pos           int64
+		account, name string
+		sealed        []byte
+	}
+	return func(tx *wtx, after int64) (n int, last int64, more bool, err error) {
+		if start != nil {
+			start()
+		}
+		rows, err := tx.conn.QueryContext(tx.ctx, t.sel, t.selArgs(after)...)
+		if err != nil {
+			return 0, after, false, err
+		}
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.pos, &r.account, &r.name, &r.sealed); err != nil {
+				rows.Close()
+				return 0, after, false, err
+			}
+			rs = append(rs, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, after, false, err
+		}
+		last = after
+		for _, r := range rs {
+			last = r.pos
+			if t.stale != nil && !t.stale(r.sealed) {
+				continue
+			}
+			tx.ad = t.ad(tx.ad[:0], r.account, r.name)
+			pt, err := tx.db.kr.Open(r.sealed, tx.ad)
+			if err != nil {
+				if t.failed != nil {
+					t.failed(r.name, r.sealed, err)
+				}
+				continue
+			}
+			tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
+			clear(pt)
+			if _, err := tx.conn.ExecContext(tx.ctx, t.upd, t.updArgs(tx.sealed, r.pos)...); err != nil {
+				return 0, after, false, err
+			}
+			n++
+		}
+		return n, last, len(rs) == batch, nil
+	}
 }
 
 // inBatches runs step as one write of the writer at a time, from after 0,
