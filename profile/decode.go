@@ -374,31 +374,24 @@ func fieldOf(key []byte) *patchField {
 
 func (f *patchField) set(p *Patch, k kind, sv []byte, iv int) error {
 	if f.isInt {
-		o := f.num(p)
-		if o.Set {
-			return Invalid(f.name, "duplicate field "+f.name)
-		}
-		switch k {
-		case kindNull:
-			*o = Opt[int]{Set: true, Null: true}
-		case kindInt:
-			*o = Opt[int]{Set: true, V: iv}
-		default:
-			return Invalid(f.name, f.name+" must be an integer written as a plain JSON integer")
-		}
-		return nil
+		return setOpt(f.num(p), f.name, k, kindInt, iv, " must be an integer written as a plain JSON integer")
 	}
-	o := f.str(p)
+	return setOpt(f.str(p), f.name, k, kindString, string(sv), " must be a string")
+}
+
+// setOpt stores a value of kind want, or null, in o; any other kind is a
+// validation error ending in typeRule, and so is a second value for o.
+func setOpt[T any](o *Opt[T], name string, k, want kind, v T, typeRule string) error {
 	if o.Set {
-		return Invalid(f.name, "duplicate field "+f.name)
+		return Invalid(name, "duplicate field "+name)
 	}
 	switch k {
 	case kindNull:
-		*o = Opt[string]{Set: true, Null: true}
-	case kindString:
-		*o = Opt[string]{Set: true, V: string(sv)}
+		*o = Opt[T]{Set: true, Null: true}
+	case want:
+		*o = Opt[T]{Set: true, V: v}
 	default:
-		return Invalid(f.name, f.name+" must be a string")
+		return Invalid(name, name+typeRule)
 	}
 	return nil
 }
