@@ -14,7 +14,7 @@ func TestConcurrentFirstRequests(t *testing.T) {
 	for range 300 {
 		keys := &memKeys{}
 		secret, _ := keys.add(1000, 1000)
-		h := newLimitedHandler(keys, &fakeClock{})
+		h, _ := newLimitedHandler(keys)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for range 8 {

@@ -70,9 +70,20 @@ func (emptyStore) List(context.Context, string, int, string) ([]*Profile, bool, 
 	return nil, false, nil
 }
 
-func newLimitedHandler(keys KeyStore, clock *fakeClock) http.Handler {
+// newFakeClock starts an hour after the zero time, so that no bucket is
+// measured from its zero value.
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.advance(time.Hour)
+	return c
+}
+
+// newLimitedHandler serves keys on a fake clock, with the server's default
+// limits of 10/s, burst 20.
+func newLimitedHandler(keys KeyStore) (http.Handler, *fakeClock) {
+	clock := newFakeClock()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return NewHandler(logger, emptyStore{}, keys, Config{Rate: 10, Burst: 20, Now: clock.now})
+	return NewHandler(logger, emptyStore{}, keys, Config{Rate: 10, Burst: 20, Now: clock.now}), clock
 }
 
 func get(h http.Handler, key, addr string) *httptest.ResponseRecorder {
@@ -98,9 +109,7 @@ func TestRateLimitExact(t *testing.T) {
 		t.Run(fmt.Sprintf("rate=%v,burst=%d", c.rate, c.burst), func(t *testing.T) {
 			keys := &memKeys{}
 			secret, _ := keys.add(c.rate, c.burst)
-			clock := &fakeClock{}
-			clock.advance(time.Hour)
-			h := newLimitedHandler(keys, clock)
+			h, clock := newLimitedHandler(keys)
 			const workers = 4
 			// Steps short enough that the bucket never fills up between
 			// two rounds of the flood: at most min(4, burst) tokens a step.
@@ -151,9 +160,7 @@ func TestRateLimitExact(t *testing.T) {
 func TestRateLimitHeaders(t *testing.T) {
 	keys := &memKeys{}
 	secret, _ := keys.add(2, 5)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, clock := newLimitedHandler(keys)
 	for i := range 5 {
 		w := get(h, secret, "192.0.2.1:1")
 		if w.Code != 200 || w.Header().Get("RateLimit-Limit") != "5" || w.Header().Get("RateLimit-Remaining") != strconv.Itoa(4-i) {
@@ -194,9 +201,7 @@ func TestRateLimitHeaders(t *testing.T) {
 func TestLimitChangeAndRevocation(t *testing.T) {
 	keys := &memKeys{}
 	secret, k := keys.add(1, 2)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, clock := newLimitedHandler(keys)
 	get(h, secret, "192.0.2.1:1")
 	get(h, secret, "192.0.2.1:1")
 	if w := get(h, secret, "192.0.2.1:1"); w.Code != 429 {
@@ -231,9 +236,7 @@ func TestLimitChangeAndRevocation(t *testing.T) {
 func TestRevokedAfterIdle(t *testing.T) {
 	keys := &memKeys{}
 	secret, k := keys.add(10, 10)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, clock := newLimitedHandler(keys)
 	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
 		t.Fatalf("%d", w.Code)
 	}
@@ -269,9 +272,7 @@ func TestRevokedAfterIdle(t *testing.T) {
 func TestFirstLookupsShared(t *testing.T) {
 	keys := &memKeys{delay: 20 * time.Millisecond}
 	secret, _ := keys.add(1000, 1)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, _ := newLimitedHandler(keys)
 	codes := make(chan int, 64)
 	var wg sync.WaitGroup
 	for range 64 {
@@ -316,9 +317,7 @@ func eventually(cond func() bool) bool {
 func TestAuthFailuresLimitedPerAddress(t *testing.T) {
 	keys := &memKeys{}
 	good, _ := keys.add(100, 100)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, clock := newLimitedHandler(keys)
 	get(h, good, "198.51.100.7:1") // cache the good key
 	statuses := map[int]int{}
 	for range 1000 {
@@ -370,8 +369,7 @@ func TestClientAddr(t *testing.T) {
 // is cached.
 func TestBoundedMemory(t *testing.T) {
 	keys := &memKeys{}
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
+	clock := newFakeClock()
 	a := &api{
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)), store: emptyStore{},
 		keys: newKeyCache(keys, 10, 20), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
@@ -412,9 +410,7 @@ func TestBoundedMemory(t *testing.T) {
 func BenchmarkRejected(b *testing.B) {
 	keys := &memKeys{}
 	secret, _ := keys.add(0.0001, 1)
-	clock := &fakeClock{}
-	clock.advance(time.Hour)
-	h := newLimitedHandler(keys, clock)
+	h, _ := newLimitedHandler(keys)
 	get(h, secret, "192.0.2.1:1")
 	req := httptest.NewRequest("GET", "/v1/profiles", nil)
 	req.Header.Set("X-API-Key", secret)
