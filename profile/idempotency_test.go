@@ -34,11 +34,8 @@ func TestIdempotencyKey(t *testing.T) {
 	if l := e.do("GET", "/v1/profiles", e.key, ""); len(l.json["data"].([]any)) != 1 {
 		t.Errorf("%d profiles, want 1", len(l.json["data"].([]any)))
 	}
-	for _, bad := range []string{"", strings.Repeat("x", 256), "tab\there", "한글"} {
+	for _, bad := range []string{strings.Repeat("x", 256), "tab\there", "한글"} {
 		r := e.do("POST", "/v1/profiles", e.key, body, "Idempotency-Key", bad)
-		if bad == "" && r.status == 201 {
-			continue // an empty header is not sent at all by net/http
-		}
 		if r.status != 400 || r.errParam() != "Idempotency-Key" {
 			t.Errorf("Idempotency-Key %q: %d %s", bad, r.status, r.body)
 		}
