@@ -90,7 +90,7 @@ func NewHandler(logger *slog.Logger, store Store, keys KeyStore, cfg Config) htt
 	a := &api{
 		logger:  logger,
 		store:   store,
-		keys:    newKeyCache(keys, cfg.Rate, cfg.Burst),
+		keys:    newKeyCache(keys, cfg.Rate, cfg.Burst, cfg.Now),
 		addrs:   newAddrLimiter(cfg.AuthFailRate, cfg.AuthFailBurst),
 		metrics: cfg.Metrics,
 		now:     cfg.Now,

@@ -231,7 +231,7 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			var err error
-			if e, err = a.keys.load(r.Context(), &hash, now); err != nil {
+			if e, err = a.keys.load(r.Context(), &hash, keyRefresh); err != nil {
 				if !isUnauthorized(err) {
 					release(now) // the server failed, not the client
 				}
@@ -243,12 +243,12 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			// Not checked for too long (idle, or the store failing): the
 			// request waits for the store rather than trusting the cache.
 			var err error
-			if e, err = a.keys.load(r.Context(), &hash, now); err != nil {
+			if e, err = a.keys.load(r.Context(), &hash, keyMaxAge); err != nil {
 				a.writeError(w, r, err)
 				return
 			}
 		} else if age > keyRefresh {
-			a.keys.refresh(e, hash, a.now)
+			a.keys.refresh(e, hash)
 		}
 		e.lastSeen.Store(now.UnixNano())
 		ok, st := take(e.lim, now)

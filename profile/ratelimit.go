@@ -21,7 +21,8 @@ import (
 //   - Keys are cached in memory. An entry older than keyRefresh is checked
 //     against the store in the background while requests go on with it; an
 //     entry older than keyMaxAge is not used: the request waits for a lookup
-//     (one per key, shared by concurrent requests). So a change of a key's
+//     (one per key at a time, shared by concurrent requests and the
+//     background check). So a change of a key's
 //     limits or its revocation takes effect within keyMaxAge, without a
 //     restart, and a flood with a known key (admitted or refused) never
 //     waits for the database: it costs one background lookup per key per
@@ -60,11 +61,12 @@ type keyCache struct {
 	m         map[[32]byte]*keyEntry
 	lastSweep time.Time
 	touch     func(id string, t time.Time) // records last use, in the background
-	loads     singleflight.Group           // first lookups, one per key at a time
+	loads     singleflight.Group           // lookups, one per key at a time
+	now       func() time.Time
 }
 
-func newKeyCache(store KeyStore, defRate float64, defBurst int) *keyCache {
-	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry)}
+func newKeyCache(store KeyStore, defRate float64, defBurst int, now func() time.Time) *keyCache {
+	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry), now: now}
 	c.touch = func(id string, t time.Time) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -98,13 +100,24 @@ func (e *keyEntry) age(now time.Time) time.Duration {
 	return time.Duration(now.UnixNano() - e.checked.Load())
 }
 
-// load looks a key up in the store, for a key with no entry or one not
-// checked for keyMaxAge: the only places where a request waits for the
-// store. Concurrent loads of one key share one lookup. Unknown and revoked
-// keys are ErrUnauthorized and leave no entry behind; a failing store keeps
-// the entry as it is (expired, so the next request tries again).
-func (c *keyCache) load(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
+// load returns the entry for hash, looked up in the store unless a lookup
+// started at most maxAge ago: for a key with no entry and one not checked for
+// keyMaxAge (the only places where a request waits for the store), and for
+// the background check of [keyCache.refresh].
+// Concurrent loads of one key share one lookup, whichever of them started
+// it, and a load that finds the entry refreshed while it waited for its turn
+// does no lookup; so there is at most one lookup of a key in flight, and
+// lookups of a key start at least keyRefresh apart under any load. Unknown
+// and revoked keys are ErrUnauthorized and leave no entry behind; a failing
+// store keeps the entry as it is (expired, so the next request tries again).
+func (c *keyCache) load(ctx context.Context, hash *[32]byte, maxAge time.Duration) (*keyEntry, error) {
 	v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
+		// The entry counts as checked at the instant the lookup starts:
+		// what the store says is at least that old.
+		now := c.now()
+		if e := c.get(hash); e != nil && e.age(now) <= maxAge {
+			return e, nil
+		}
 		// The lookup is shared: it must not fail because the first caller
 		// went away.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -151,32 +164,19 @@ func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte, now time.Time) 
 // one check per entry at a time, while requests go on with the cached state
 // (stale-while-revalidate, for entries between keyRefresh and keyMaxAge
 // old): under steady traffic no request, and in particular no rejected one,
-// waits for the database. A revoked or deleted key loses its entry, so its
-// next request is looked up and refused; new limits are applied to the
-// existing bucket. A failing store leaves the entry as it is, and once it is
-// keyMaxAge old requests wait for a lookup of their own (see [keyCache.load]).
-func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now func() time.Time) {
+// waits for the database. The check is a [keyCache.load], so a request that
+// finds the entry expired while the check runs waits for it rather than
+// starting a second lookup. A revoked or deleted key loses its entry, so its
+// next request is refused; new limits are applied to the existing bucket. A
+// failing store leaves the entry as it is, and once it is keyMaxAge old
+// requests wait for a lookup of their own.
+func (c *keyCache) refresh(e *keyEntry, hash [32]byte) {
 	if !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
 		defer e.refreshing.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		k, err := c.store.KeyByHash(ctx, hash)
-		if err == nil && k.RevokedAt != nil {
-			err = ErrUnauthorized
-		}
-		switch {
-		case errors.Is(err, ErrUnauthorized):
-			c.mu.Lock()
-			if c.m[hash] == e {
-				delete(c.m, hash)
-			}
-			c.mu.Unlock()
-		case err == nil:
-			c.apply(e, k, now())
-		}
+		c.load(context.Background(), &hash, keyRefresh) // errors: see above
 	}()
 }
 

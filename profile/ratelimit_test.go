@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,11 +25,15 @@ type memKeys struct {
 	lookups atomic.Int64
 	broken  error         // when set, every lookup fails with it
 	delay   time.Duration // how long a lookup takes
+	gate    chan struct{} // when set, lookups wait until it is closed
 }
 
 func (m *memKeys) KeyByHash(_ context.Context, h [32]byte) (*APIKey, error) {
 	m.lookups.Add(1)
 	time.Sleep(m.delay)
+	if m.gate != nil {
+		<-m.gate
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.broken != nil {
@@ -229,6 +234,38 @@ func TestLimitChangeAndRevocation(t *testing.T) {
 	}
 }
 
+// TestOneLookupInFlight: requests that find their key expired while its
+// background check is still waiting for the store share that check instead
+// of starting lookups of their own, however slow the store is.
+func TestOneLookupInFlight(t *testing.T) {
+	keys := &memKeys{}
+	secret, _ := keys.add(1000, 1000)
+	h, clock := newLimitedHandler(keys)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
+		t.Fatalf("%d", w.Code)
+	}
+	keys.gate = make(chan struct{}) // the store stops answering
+	clock.advance(keyRefresh + time.Millisecond)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 { // starts the check
+		t.Fatalf("%d", w.Code)
+	}
+	if !eventually(func() bool { return keys.lookups.Load() == 2 }) {
+		t.Fatalf("no background check: %d lookups", keys.lookups.Load())
+	}
+	clock.advance(keyMaxAge - keyRefresh + time.Millisecond) // the entry has expired
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Go(func() { codes[i] = get(h, secret, "192.0.2.1:1").Code })
+	}
+	time.Sleep(20 * time.Millisecond) // let them reach the store (if they do)
+	close(keys.gate)
+	wg.Wait()
+	if n := keys.lookups.Load(); n != 2 || slices.ContainsFunc(codes, func(c int) bool { return c != 200 }) {
+		t.Errorf("%d lookups, statuses %v; want 2 lookups and eight 200s", n, codes)
+	}
+}
+
 // TestRevokedAfterIdle: a key idle for longer than keyMaxAge is looked up
 // before its next request is served, so a revocation made meanwhile answers
 // that very request 401; and a store that cannot answer does not let the
@@ -372,7 +409,7 @@ func TestBoundedMemory(t *testing.T) {
 	clock := newFakeClock()
 	a := &api{
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)), store: emptyStore{},
-		keys: newKeyCache(keys, 10, 20), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
+		keys: newKeyCache(keys, 10, 20, clock.now), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
 	}
 	h := a.routes(Config{})
 	var ms runtime.MemStats
