@@ -54,11 +54,12 @@ func envInt(getenv func(string) string, name string, def int) (int, error) {
 	return n, nil
 }
 
-// parseFlags parses args, printing usage errors once.
+// parseFlags parses args, printing usage errors once. After -h or --help
+// (usage printed) it returns errHelp, so that the command stops there.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return errUsage
 	}

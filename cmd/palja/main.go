@@ -24,18 +24,31 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal (a graceful shutdown has begun), a second
+		// one gets Go's default behaviour: it ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "palja:", err)
-		}
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "palja:", err)
 		os.Exit(1)
 	}
 }
 
-// errUsage reports a usage error already explained on stderr.
-var errUsage = errors.New("usage")
+var (
+	// errUsage reports a usage error already explained on stderr.
+	errUsage = errors.New("usage")
+	// errHelp reports that -h or --help printed a command's usage: the
+	// command did nothing else, and palja exits 0.
+	errHelp = errors.New("help requested")
+)
 
 const usage = `usage: palja <command> [flags]
 

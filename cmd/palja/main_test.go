@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -209,6 +211,33 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"palja", "keys", "revoke", "key_nope"}, env, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no key") {
 		t.Errorf("revoke unknown: %v", err)
+	}
+}
+
+// TestHelpDoesNothingElse: -h prints a command's usage and stops there: no
+// database or key file is created, no key made or revoked, no server run.
+func TestHelpDoesNothingElse(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "-h"}, {"serve", "--help"}, {"keys", "create", "--name", "ci", "-h"}, {"keys", "list", "-h"},
+		{"keys", "revoke", "key_x", "-h"}, {"keys", "limits", "key_x", "--rate", "1", "-h"}, {"reencrypt", "-h"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			env := fakeEnv(map[string]string{"PALJA_DB": filepath.Join(dir, "p.db"), "PALJA_ADDR": freeAddr(t)})
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, append([]string{"palja"}, args...), env, &stdout, &stderr)
+			if !errors.Is(err, errHelp) {
+				t.Errorf("run = %v, want errHelp (exit 0)", err)
+			}
+			if !strings.Contains(stderr.String(), "-db") || stdout.Len() > 0 {
+				t.Errorf("no usage on stderr, or output on stdout:\nstdout: %q\nstderr: %q", stdout.String(), stderr.String())
+			}
+			if files, _ := os.ReadDir(dir); len(files) > 0 {
+				t.Errorf("-h created %v", files)
+			}
+		})
 	}
 }
 

@@ -34,10 +34,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
-	if err := parseFlags(fs, args); err != nil || fs.Parsed() && fs.NArg() > 0 {
-		if err == nil {
-			fmt.Fprintf(stderr, "serve takes no arguments\n")
-		}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve takes no arguments\n")
 		return errUsage
 	}
 	if *rate <= 0 || *burst <= 0 {

@@ -253,3 +253,41 @@ func TestShutdownGraceExpires(t *testing.T) {
 	h.pw.CloseWithError(errors.New("test done"))
 	t.Logf("exit code %d after %v", code, time.Since(sent).Round(time.Millisecond))
 }
+
+// TestSecondSignalEndsAtOnce: a second SIGTERM during the grace period ends
+// the process at once, as operators expect of a stuck shutdown.
+func TestSecondSignalEndsAtOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "twice.db")
+	addr := freeAddr(t)
+	key := createKey(t, db)
+	p := startServe(t, db, addr, "--shutdown-timeout", "5m")
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	if r := c.must(t, "POST", "/v1/profiles", `{"external_id":"stuck","name":"서","birth_year":1985,"birth_month":3,"birth_day":3}`); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	h := holdPut(p.base(), key, "/v1/profiles/stuck", `{"name":"끝"}`)
+	defer h.pw.CloseWithError(errors.New("test done"))
+	select {
+	case <-h.got100:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no 100 Continue")
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(p.stderr.String(), "shutting down"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no shutdown after SIGTERM:\n%s", p.stderr.String())
+		}
+	}
+	if _, exited := p.wait(200 * time.Millisecond); exited {
+		t.Fatal("exited before the held request finished, with a grace period of 5m")
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	code, exited := p.wait(20 * time.Second)
+	if !exited {
+		t.Fatal("still running 20s after a second SIGTERM")
+	}
+	if code == 0 {
+		t.Errorf("exit code 0 after a second SIGTERM cut a request off")
+	}
+}
