@@ -231,7 +231,7 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			var err error
-			if e, err = a.keys.load(r.Context(), &hash, keyRefresh); err != nil {
+			if e, err = a.keys.load(r.Context(), &hash, now, keyRefresh); err != nil {
 				if !isUnauthorized(err) {
 					release(now) // the server failed, not the client
 				}
@@ -239,18 +239,25 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			release(now)
-		} else if age := e.age(now); age > keyMaxAge {
-			// Not checked for too long (idle, or the store failing): the
-			// request waits for the store rather than trusting the cache.
-			var err error
-			if e, err = a.keys.load(r.Context(), &hash, keyMaxAge); err != nil {
-				a.writeError(w, r, err)
-				return
+		} else if age := a.keys.age(e, now); age > keyMaxAge {
+			// Not checked for too long (idle, or the store failing). Over
+			// its limit the request is refused whatever the store says,
+			// without waiting for it (a 429 never touches the database)
+			// and the check runs in the background; otherwise the request
+			// waits for the store rather than trusting the cache.
+			if e.lim.TokensAt(now) < 1 {
+				a.keys.refresh(e, hash, now)
+			} else {
+				var err error
+				if e, err = a.keys.load(r.Context(), &hash, now, keyMaxAge); err != nil {
+					a.writeError(w, r, err)
+					return
+				}
 			}
 		} else if age > keyRefresh {
-			a.keys.refresh(e, hash)
+			a.keys.refresh(e, hash, now)
 		}
-		e.lastSeen.Store(now.UnixNano())
+		e.lastSeen.Store(a.keys.stamp(now))
 		ok, st := take(e.lim, now)
 		h := w.Header()
 		h["Ratelimit-Limit"] = intHeader(st.limit)

@@ -20,13 +20,16 @@ import (
 //     with no token left the answer is 429 before any database access.
 //   - Keys are cached in memory. An entry older than keyRefresh is checked
 //     against the store in the background while requests go on with it; an
-//     entry older than keyMaxAge is not used: the request waits for a lookup
-//     (one per key at a time, shared by concurrent requests and the
-//     background check). So a change of a key's
-//     limits or its revocation takes effect within keyMaxAge, without a
-//     restart, and a flood with a known key (admitted or refused) never
-//     waits for the database: it costs one background lookup per key per
-//     keyRefresh. The bucket survives refreshes.
+//     entry older than keyMaxAge is not trusted: the request waits for a
+//     lookup that started after it arrived, unless its bucket is empty, in
+//     which case it gets 429 at once and the check runs in the background
+//     (a 429 never waits for the database). There is at most one lookup of
+//     a key in flight, shared by every request that needs one, and a failing
+//     store is tried at most once per keyRefresh per key in use. So a change
+//     of a key's limits or its revocation takes effect within keyMaxAge,
+//     without a restart, and a flood with a known key (admitted or refused)
+//     never waits for the database. The bucket survives refreshes. Ages run
+//     on the monotonic clock (see [keyCache.stamp]).
 //   - Failed authentications are limited per client address: an address
 //     whose failure bucket is empty gets 429 for any key not already cached,
 //     before any lookup. Keys already cached keep working from it.
@@ -42,13 +45,15 @@ const (
 	touchEvery = time.Minute
 )
 
-// keyEntry is a cached API key with its bucket.
+// keyEntry is a cached API key with its bucket. Its instants are stamps:
+// nanoseconds since the cache's epoch (see [keyCache.stamp]).
 type keyEntry struct {
-	key      atomic.Pointer[APIKey]
-	lim      *rate.Limiter
-	checked  atomic.Int64 // unix nanoseconds of the last KeyStore lookup
-	lastSeen atomic.Int64
-	touched  atomic.Int64
+	key       atomic.Pointer[APIKey]
+	lim       *rate.Limiter
+	checked   atomic.Int64 // when the last successful lookup started
+	attempted atomic.Int64 // when the last lookup, failed or not, started
+	lastSeen  atomic.Int64
+	touched   atomic.Int64
 	// refreshing is set while a background check against the store runs.
 	refreshing atomic.Bool
 }
@@ -63,10 +68,11 @@ type keyCache struct {
 	touch     func(id string, t time.Time) // records last use, in the background
 	loads     singleflight.Group           // lookups, one per key at a time
 	now       func() time.Time
+	epoch     time.Time
 }
 
 func newKeyCache(store KeyStore, defRate float64, defBurst int, now func() time.Time) *keyCache {
-	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry), now: now}
+	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry), now: now, epoch: now()}
 	c.touch = func(id string, t time.Time) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -76,6 +82,11 @@ func newKeyCache(store KeyStore, defRate float64, defBurst int, now func() time.
 	}
 	return c
 }
+
+// stamp is t as nanoseconds since the cache's epoch. With time.Now the
+// difference uses the monotonic clock, so stepping the wall clock (NTP,
+// a resumed VM) does not age or rejuvenate entries.
+func (c *keyCache) stamp(t time.Time) int64 { return int64(t.Sub(c.epoch)) }
 
 func (c *keyCache) limits(k *APIKey) (rate.Limit, int) {
 	r, b := k.Rate, k.Burst
@@ -95,42 +106,69 @@ func (c *keyCache) get(hash *[32]byte) *keyEntry {
 	return c.m[*hash]
 }
 
-// age is how long ago the entry was last checked against the store.
-func (e *keyEntry) age(now time.Time) time.Duration {
-	return time.Duration(now.UnixNano() - e.checked.Load())
-}
-
-// load returns the entry for hash, looked up in the store unless a lookup
-// started at most maxAge ago: for a key with no entry and one not checked for
-// keyMaxAge (the only places where a request waits for the store), and for
-// the background check of [keyCache.refresh].
-// Concurrent loads of one key share one lookup, whichever of them started
-// it, and a load that finds the entry refreshed while it waited for its turn
-// does no lookup; so there is at most one lookup of a key in flight, and
-// lookups of a key start at least keyRefresh apart under any load. Unknown
-// and revoked keys are ErrUnauthorized and leave no entry behind; a failing
-// store keeps the entry as it is (expired, so the next request tries again).
-func (c *keyCache) load(ctx context.Context, hash *[32]byte, maxAge time.Duration) (*keyEntry, error) {
-	v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
-		// The entry counts as checked at the instant the lookup starts:
-		// what the store says is at least that old.
-		now := c.now()
-		if e := c.get(hash); e != nil && e.age(now) <= maxAge {
-			return e, nil
-		}
-		// The lookup is shared: it must not fail because the first caller
-		// went away.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		return c.loadOnce(ctx, hash, now)
-	})
-	if err != nil {
-		return nil, err
+// age is how long before now the entry's last successful lookup started.
+// An entry checked "after" now (a clock that went backwards) has an unknown
+// age: it counts as expired.
+func (c *keyCache) age(e *keyEntry, now time.Time) time.Duration {
+	d := time.Duration(c.stamp(now) - e.checked.Load())
+	if d < 0 {
+		return math.MaxInt64
 	}
-	return v.(*keyEntry), nil
+	return d
 }
 
-func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte, now time.Time) (*keyEntry, error) {
+// load returns the entry for hash as the store knew it at most maxAge before
+// arrival: from a lookup that started no earlier than arrival−maxAge. It
+// serves a request that finds no entry for its key (maxAge keyRefresh) or one
+// not checked for keyMaxAge (the only places where a request waits for the
+// store), and the background check of [keyCache.refresh] (keyRefresh).
+//
+// Concurrent loads of one key share one lookup, whichever of them started it,
+// and a load that finds the entry checked recently enough when its turn comes
+// does no lookup: there is at most one lookup of a key in flight. A load that
+// joined a lookup started too early for it (before arrival−maxAge: the store
+// was slow) waits for a lookup of its own, which starts after it arrived.
+// Unknown and revoked keys are ErrUnauthorized and leave no entry behind; a
+// failing store keeps the entry as it is (expired, so the next request tries
+// again).
+func (c *keyCache) load(ctx context.Context, hash *[32]byte, arrival time.Time, maxAge time.Duration) (*keyEntry, error) {
+	oldest := c.stamp(arrival.Add(-maxAge))
+	recent := func(e *keyEntry) bool {
+		checked := e.checked.Load()
+		return checked >= oldest && checked <= c.stamp(c.now())
+	}
+	var e *keyEntry
+	// A second round starts after the first lookup ended, so after arrival;
+	// the third is for a clock that went backwards in between.
+	for range 3 {
+		v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
+			if e := c.get(hash); e != nil && recent(e) {
+				return e, nil
+			}
+			// The lookup is shared: it must not fail because the first
+			// caller went away.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			return c.loadOnce(ctx, hash)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if e = v.(*keyEntry); recent(e) {
+			break
+		}
+	}
+	return e, nil
+}
+
+// loadOnce looks the key up in the store. The entry counts as checked at
+// the instant the lookup started: what the store said is at least that old.
+func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte) (*keyEntry, error) {
+	start := c.now()
+	e := c.get(hash)
+	if e != nil {
+		e.attempted.Store(c.stamp(start))
+	}
 	k, err := c.store.KeyByHash(ctx, *hash)
 	if err == nil && k.RevokedAt != nil {
 		err = ErrUnauthorized
@@ -143,55 +181,64 @@ func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	if e := c.get(hash); e != nil {
-		c.apply(e, k, now) // an expired entry: the bucket lives on
+	if e != nil {
+		c.apply(e, k, start) // an expired entry: the bucket lives on
 		return e, nil
 	}
 	r, b := c.limits(k)
-	e := &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
-	e.lastSeen.Store(now.UnixNano())
+	e = &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
+	e.lastSeen.Store(c.stamp(start))
+	e.attempted.Store(c.stamp(start))
 	// The entry is complete before it is published: a concurrent request
 	// that finds it in the map uses its key at once.
-	c.apply(e, k, now)
+	c.apply(e, k, start)
 	c.mu.Lock()
 	c.m[*hash] = e
-	c.sweep(now)
+	c.sweep(start)
 	c.mu.Unlock()
 	return e, nil
 }
 
-// refresh checks a cached key against the store in the background, at most
-// one check per entry at a time, while requests go on with the cached state
-// (stale-while-revalidate, for entries between keyRefresh and keyMaxAge
-// old): under steady traffic no request, and in particular no rejected one,
-// waits for the database. The check is a [keyCache.load], so a request that
-// finds the entry expired while the check runs waits for it rather than
-// starting a second lookup. A revoked or deleted key loses its entry, so its
-// next request is refused; new limits are applied to the existing bucket. A
-// failing store leaves the entry as it is, and once it is keyMaxAge old
-// requests wait for a lookup of their own.
-func (c *keyCache) refresh(e *keyEntry, hash [32]byte) {
+// refresh checks a cached key against the store in the background while
+// requests go on with the cached state (stale-while-revalidate, for entries
+// between keyRefresh and keyMaxAge old): under steady traffic no request, and
+// in particular no rejected one, waits for the database. It starts at most
+// one check per entry at a time, and none within keyRefresh of the previous
+// lookup, even a failed one: a failing store is not hammered. The check is a
+// [keyCache.load], so a request that finds the entry expired while the check
+// runs waits for it rather than starting a second lookup. A revoked or
+// deleted key loses its entry, so its next request is refused; new limits are
+// applied to the existing bucket. A failing store leaves the entry as it is,
+// and once it is keyMaxAge old requests wait for a lookup.
+func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now time.Time) {
+	if d := c.stamp(now) - e.attempted.Load(); d >= 0 && d <= int64(keyRefresh) {
+		return
+	}
 	if !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
 		defer e.refreshing.Store(false)
-		c.load(context.Background(), &hash, keyRefresh) // errors: see above
+		c.load(context.Background(), &hash, now, keyRefresh) // errors: see above
 	}()
 }
 
-// apply stores a freshly loaded key in its entry and adjusts the bucket.
-func (c *keyCache) apply(e *keyEntry, k *APIKey, now time.Time) {
+// apply stores a key looked up at checked in its entry and adjusts the
+// bucket. New limits take effect at the present instant, not at checked: the
+// limiter's clock must not go back, or the time between would be credited
+// twice.
+func (c *keyCache) apply(e *keyEntry, k *APIKey, checked time.Time) {
 	if r, b := c.limits(k); e.lim.Limit() != r || e.lim.Burst() != b {
+		now := c.now()
 		e.lim.SetLimitAt(now, r)
 		e.lim.SetBurstAt(now, b)
 	}
 	e.key.Store(k)
-	e.checked.Store(now.UnixNano())
-	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
-		if now.UnixNano()-e.touched.Load() > int64(touchEvery) {
-			e.touched.Store(now.UnixNano())
-			c.touch(k.ID, now)
+	e.checked.Store(c.stamp(checked))
+	if k.LastUsedAt == nil || checked.Sub(*k.LastUsedAt) > touchEvery {
+		if t := e.touched.Load(); t == 0 || c.stamp(checked)-t > int64(touchEvery) || c.stamp(checked) < t {
+			e.touched.Store(c.stamp(checked))
+			c.touch(k.ID, checked)
 		}
 	}
 }
@@ -202,7 +249,7 @@ func (c *keyCache) sweep(now time.Time) {
 		return
 	}
 	c.lastSweep = now
-	cutoff := now.Add(-idleAfter).UnixNano()
+	cutoff := c.stamp(now.Add(-idleAfter))
 	for h, e := range c.m {
 		if e.lastSeen.Load() < cutoff {
 			delete(c.m, h)

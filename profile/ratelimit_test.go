@@ -258,7 +258,7 @@ func TestOneLookupInFlight(t *testing.T) {
 	for i := range codes {
 		wg.Go(func() { codes[i] = get(h, secret, "192.0.2.1:1").Code })
 	}
-	time.Sleep(20 * time.Millisecond) // let them reach the store (if they do)
+	waitInLoad(t, len(codes)) // all of them need the store
 	close(keys.gate)
 	wg.Wait()
 	if n := keys.lookups.Load(); n != 2 || slices.ContainsFunc(codes, func(c int) bool { return c != 200 }) {
