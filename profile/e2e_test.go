@@ -546,6 +546,24 @@ func TestIfMatch(t *testing.T) {
 	if u := e.do("PUT", path, e.key, `{"name":"cd"}`, "If-Match", "*"); u.status != 200 {
 		t.Errorf("If-Match *: %d", u.status)
 	}
+
+	// DELETE honours If-Match too: a stale tag deletes nothing.
+	current := e.do("GET", path, e.key, "").header.Get("ETag")
+	if d := e.do("DELETE", path, e.key, "", "If-Match", tag); d.status != 412 || d.errType() != "precondition_failed" {
+		t.Errorf("DELETE with a stale If-Match: %d %s", d.status, d.body)
+	}
+	if g := e.do("GET", path, e.key, ""); g.status != 200 || g.header.Get("ETag") != current {
+		t.Errorf("a 412 DELETE changed the profile: %d %s", g.status, g.body)
+	}
+	if d := e.do("DELETE", path, e.key, "", "If-Match", `"v999", `+current); d.status != 204 {
+		t.Errorf("DELETE with a current If-Match: %d %s", d.status, d.body)
+	}
+	if g := e.do("GET", path, e.key, ""); g.status != 404 {
+		t.Errorf("after DELETE: %d", g.status)
+	}
+	if d := e.do("DELETE", path, e.key, "", "If-Match", "*"); d.status != 404 {
+		t.Errorf("DELETE If-Match * of a deleted profile: %d", d.status)
+	}
 }
 
 func TestDelete(t *testing.T) {

@@ -248,7 +248,16 @@ func (a *api) handleDelete(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, r, errNotFound)
 		return
 	}
-	if err := a.store.Delete(r.Context(), callerKey(r.Context()).AccountID, ref); err != nil {
+	var precondition func(int64) error
+	if ifMatch := r.Header.Get("If-Match"); ifMatch != "" {
+		precondition = func(version int64) error {
+			if !matches(ifMatch, etag(&Profile{Version: version})) {
+				return ErrPreconditionFailed
+			}
+			return nil
+		}
+	}
+	if err := a.store.Delete(r.Context(), callerKey(r.Context()).AccountID, ref, precondition); err != nil {
 		a.writeError(w, r, err)
 		return
 	}

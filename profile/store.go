@@ -30,8 +30,10 @@ type Store interface {
 	// returns the stored profile.
 	Update(ctx context.Context, account, ref string, fn func(*Profile) error) (*Profile, error)
 	// Delete removes the profile, its ciphertext and the idempotency keys
-	// that created it.
-	Delete(ctx context.Context, account, ref string) error
+	// that created it. A non-nil precondition gets the stored version in
+	// the same transaction; if it returns an error, nothing is deleted and
+	// that error is returned.
+	Delete(ctx context.Context, account, ref string, precondition func(version int64) error) error
 	// List returns up to limit profiles of account, newest first, starting
 	// after the profile with id startingAfter ("" for the first page), and
 	// whether more follow. An unknown startingAfter is [ErrNotFound].

@@ -183,10 +183,10 @@ func TestIdempotencyDeleteForgetsKeys(t *testing.T) {
 	}
 	sealed := storedFingerprint(t, path, acct, byID.Key)
 
-	if err := s.Delete(ctx, acct, p1.ID); err != nil {
+	if err := s.Delete(ctx, acct, p1.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, acct, "ext-ada"); err != nil {
+	if err := s.Delete(ctx, acct, "ext-ada", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []*profile.Profile{p1, p2} {

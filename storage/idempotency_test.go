@@ -103,7 +103,7 @@ func TestIdempotency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Delete(ctx, acct, first.ID); err != nil {
+		if err := s.Delete(ctx, acct, first.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		second, replayed, err := create(acct, idem("k", 1))
@@ -124,7 +124,7 @@ func TestIdempotency(t *testing.T) {
 		if _, _, err := s.Create(ctx, p, idem("k", 1)); !errors.Is(err, profile.ErrConflict) {
 			t.Fatalf("Create: %v", err)
 		}
-		if err := s.Delete(ctx, acct, "taken"); err != nil {
+		if err := s.Delete(ctx, acct, "taken", nil); err != nil {
 			t.Fatal(err)
 		}
 		p = newProfile(t, acct, "Bob", profile.Patch{ExternalID: str("taken")})

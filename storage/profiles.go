@@ -347,20 +347,29 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 // the idempotency keys that created it, so that nothing derived from its
 // personal fields (the sealed body fingerprint) outlives it. Both are
 // overwritten in the database file (secure_delete). A retry of the create
-// afterwards creates a new profile.
-func (s *ProfileStore) Delete(ctx context.Context, account, ref string) error {
+// afterwards creates a new profile. When precondition is not nil it is
+// given the profile's version inside the transaction; its error is
+// returned and nothing is deleted. The ciphertext is not opened, so a
+// profile that no longer decrypts can still be deleted.
+func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondition func(version int64) error) error {
 	return s.db.w.do(ctx, func(tx *wtx) error {
 		st := tx.st.deleteByExt
 		if profile.IsID(ref) {
 			st = tx.st.deleteByID
 		}
 		var id string
-		err := st.QueryRowContext(tx.ctx, account, ref).Scan(&id)
+		var version int64
+		err := st.QueryRowContext(tx.ctx, account, ref).Scan(&id, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound(ref)
 		}
 		if err != nil {
 			return fmt.Errorf("storage: delete profile: %w", err)
+		}
+		if precondition != nil {
+			if err := precondition(version); err != nil {
+				return err // the op's savepoint is rolled back: the row stays
+			}
 		}
 		if _, err := tx.st.idemDelete.ExecContext(tx.ctx, account, id); err != nil {
 			return fmt.Errorf("storage: delete idempotency keys of profile %s: %w", id, err)

@@ -88,7 +88,7 @@ func TestAccountScoping(t *testing.T) {
 		if !errors.Is(err, profile.ErrNotFound) {
 			t.Errorf("Update(%s) from another account: %v", ref, err)
 		}
-		if err := s.Delete(ctx, b, ref); !errors.Is(err, profile.ErrNotFound) {
+		if err := s.Delete(ctx, b, ref, nil); !errors.Is(err, profile.ErrNotFound) {
 			t.Errorf("Delete(%s) from another account: %v", ref, err)
 		}
 	}
@@ -252,14 +252,23 @@ func TestDelete(t *testing.T) {
 	if err := rawDB(t, path).Get(&sealed, "SELECT sealed FROM profiles WHERE id = ?", p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, acct, "ext-1"); err != nil {
+	// A failing precondition sees the stored version and deletes nothing.
+	refused := errors.New("refused")
+	var seen int64
+	if err := s.Delete(ctx, acct, "ext-1", func(v int64) error { seen = v; return refused }); err != refused || seen != p.Version {
+		t.Fatalf("Delete with a failing precondition: %v, version %d (want %d)", err, seen, p.Version)
+	}
+	if got, err := s.Get(ctx, acct, "ext-1"); err != nil || got.Name != "Ada" {
+		t.Fatalf("after a refused Delete: %v", err)
+	}
+	if err := s.Delete(ctx, acct, "ext-1", func(int64) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []string{p.ID, "ext-1"} {
 		if _, err := s.Get(ctx, acct, ref); !errors.Is(err, profile.ErrNotFound) {
 			t.Errorf("Get(%s) after Delete: %v", ref, err)
 		}
-		if err := s.Delete(ctx, acct, ref); !errors.Is(err, profile.ErrNotFound) {
+		if err := s.Delete(ctx, acct, ref, nil); !errors.Is(err, profile.ErrNotFound) {
 			t.Errorf("second Delete(%s): %v", ref, err)
 		}
 	}
