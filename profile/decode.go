@@ -91,6 +91,13 @@ func decodePatch(data []byte, p *Patch) error {
 			return Invalid(name, "unknown field "+name)
 		}
 		k, sv, iv, err := s.value()
+		if errors.Is(err, errBadString) {
+			// Readable JSON, but a string the field cannot hold.
+			if field.isInt {
+				return Invalid(field.name, field.name+" must be an integer written as a plain JSON integer")
+			}
+			return Invalid(field.name, field.name+" must be valid UTF-8 without control characters")
+		}
 		if err != nil {
 			return Invalid("body", err.Error())
 		}

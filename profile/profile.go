@@ -221,7 +221,7 @@ func (pr *Profile) Validate() error {
 	if n := utf8.RuneCountInString(pr.Name); n < 1 || n > MaxNameRunes {
 		return Invalid(FieldName, "name must be 1 to 20 characters")
 	}
-	if strings.TrimFunc(pr.Name, unicode.IsSpace) == "" {
+	if strings.TrimFunc(pr.Name, invisible) == "" {
 		return Invalid(FieldName, "name must not be blank")
 	}
 	if !validText(pr.Name) {
@@ -281,6 +281,17 @@ func checkExternalID(s string) string {
 		return `external_id must not be "." or ".."`
 	}
 	return ""
+}
+
+// invisible reports whether r shows nothing on its own: white space, format
+// characters (zero-width space, byte order mark, joiners) and the Hangul
+// fillers, which render blank. A name made only of these is blank.
+func invisible(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0': // Hangul choseong, jungseong, compatibility and halfwidth fillers
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
 }
 
 // validText reports whether s is valid UTF-8 without control characters.
