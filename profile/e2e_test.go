@@ -390,6 +390,8 @@ func TestPutValidation(t *testing.T) {
 		{"external_id taken", `{"external_id":"taken"}`, "", 409, "conflict", "external_id"},
 		{"text/plain", `{"name":"a"}`, "text/plain", 415, "unsupported_media_type", ""},
 		{"form", `{"name":"a"}`, "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
+		{"latin1 charset", `{"name":"a"}`, "application/json; charset=latin1", 415, "unsupported_media_type", ""},
+		{"utf-16 charset", `{"name":"a"}`, "application/json; charset=utf-16", 415, "unsupported_media_type", ""},
 		{"too large", `{"name":"` + strings.Repeat("a", 70000) + `"}`, "", 413, "payload_too_large", ""},
 	}
 	for _, c := range cases {
@@ -404,12 +406,23 @@ func TestPutValidation(t *testing.T) {
 			}
 		})
 	}
+	// A compressed body is refused as such, not as malformed JSON.
+	for _, ce := range []string{"gzip", "br", "deflate"} {
+		if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"name":"a"}`, "Content-Encoding", ce); r.status != 415 || r.errType() != "unsupported_media_type" {
+			t.Errorf("Content-Encoding %s: %d %s", ce, r.status, r.body)
+		}
+	}
 	if after := e.do("GET", "/v1/profiles/apr", e.key, ""); !bytes.Equal(after.body, stored.body) {
 		t.Errorf("failed requests changed the profile:\n%s\n%s", stored.body, after.body)
 	}
-	// A valid charset parameter is accepted.
-	if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"gender":"male"}`, "Content-Type", "application/json; charset=utf-8"); r.status != 200 {
-		t.Errorf("charset: %d %s", r.status, r.body)
+	// A valid charset parameter is accepted, and so is Content-Encoding identity.
+	for _, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8"} {
+		if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"gender":"male"}`, "Content-Type", ct); r.status != 200 {
+			t.Errorf("charset: %d %s", r.status, r.body)
+		}
+	}
+	if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"gender":"female"}`, "Content-Encoding", "identity"); r.status != 200 {
+		t.Errorf("Content-Encoding identity: %d %s", r.status, r.body)
 	}
 }
 

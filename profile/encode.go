@@ -37,7 +37,8 @@ func (e *apiError) Error() string { return e.msg }
 
 var (
 	errTooLarge  = &apiError{http.StatusRequestEntityTooLarge, typeTooLarge, "request body is larger than 64 KiB", ""}
-	errMediaType = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json", ""}
+	errMediaType = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json (UTF-8)", ""}
+	errEncoding  = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Encoding is not supported: send the body uncompressed", ""}
 	errNoKey     = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
 	errNotFound  = &apiError{http.StatusNotFound, typeNotFound, "no such profile", ""}
 	errRoute     = &apiError{http.StatusNotFound, typeNotFound, "no such endpoint", ""}

@@ -42,6 +42,9 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return errMediaType
 	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return errEncoding
+	}
 	if r.ContentLength > MaxBodyBytes {
 		return errTooLarge
 	}
@@ -56,13 +59,18 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
 	return nil
 }
 
-// isJSON accepts application/json with or without parameters.
+// isJSON accepts application/json with or without parameters; a charset,
+// if given, must be UTF-8 (RFC 8259 8.1: JSON is UTF-8).
 func isJSON(ct string) bool {
 	if ct == "application/json" {
 		return true // the common case, without parsing
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/json"
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
 
 // decodeBody reads and decodes a create or update body.
