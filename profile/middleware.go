@@ -210,7 +210,10 @@ func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
 func (a *api) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := a.now()
-		secret := r.Header.Get("X-Api-Key")
+		var secret string
+		if v := r.Header["X-Api-Key"]; len(v) == 1 { // two keys: which one? neither
+			secret = v[0]
+		}
 		if !WellFormedKey(secret) {
 			// A failed attempt: it takes a token of the address's budget.
 			if _, wait, ok := a.addrs.attempt(clientAddr(r), now); !ok {

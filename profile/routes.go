@@ -2,31 +2,82 @@ package profile
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 // routes is the whole API on one screen.
+//
+//   - HEAD is answered wherever GET is (chi's GetHead), with GET's status
+//     and headers and no body.
+//   - A 405 lists the path's methods in Allow (RFC 9110 15.5.6).
+//   - Every /v1 path, known or not, authenticates first: without a valid
+//     key any /v1 request is a 401, and with one an unknown path is a 404
+//     that took a token like any other request.
+//   - Paths are exact: a trailing slash is another path (404).
+//
+// The /v1 routes are flat rather than a mounted subrouter: chi's Find,
+// which GetHead and Allow rely on, misreports the methods of a mounted
+// subrouter's root path.
 func (a *api) routes(cfg Config) http.Handler {
 	r := chi.NewRouter()
 	r.Use(a.observe)
 	r.Use(cfg.Middleware...)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeAPIError(w, r, errRoute) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { writeAPIError(w, r, errMethod) })
+	r.Use(middleware.GetHead)
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeAPIError(w, r, errRoute) })
+	methodNotAllowed := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header()["Allow"] = []string{allowed(r, req)}
+		writeAPIError(w, req, errMethod)
+	})
+	r.NotFound(a.v1First(notFound))
+	r.MethodNotAllowed(a.v1First(methodNotAllowed))
 
 	r.Get("/healthz", a.handleHealth)
 	r.Get("/readyz", a.handleReady)
 	if cfg.Extra != nil {
 		cfg.Extra(r)
 	}
-	r.Route("/v1/profiles", func(r chi.Router) {
+	r.Group(func(r chi.Router) {
 		r.Use(a.authenticate)
-		r.Post("/", a.handleCreate)
-		r.Get("/", a.handleList)
-		r.Get("/{ref}", a.handleGet)
-		r.Put("/{ref}", a.handlePut)
-		r.Delete("/{ref}", a.handleDelete)
-		r.Get("/{ref}/saju", a.handleSaju)
+		r.Post("/v1/profiles", a.handleCreate)
+		r.Get("/v1/profiles", a.handleList)
+		r.Get("/v1/profiles/{ref}", a.handleGet)
+		r.Put("/v1/profiles/{ref}", a.handlePut)
+		r.Delete("/v1/profiles/{ref}", a.handleDelete)
+		r.Get("/v1/profiles/{ref}/saju", a.handleSaju)
 	})
 	return r
+}
+
+// v1First authenticates requests for /v1 paths before next answers them.
+func (a *api) v1First(next http.Handler) http.HandlerFunc {
+	authenticated := a.authenticate(next)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
+			authenticated.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}
+}
+
+// allowed lists the methods that mux routes for req's path.
+func allowed(mux *chi.Mux, req *http.Request) string {
+	path := req.URL.RawPath
+	if path == "" {
+		path = req.URL.Path
+	}
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := m
+		if m == http.MethodHead {
+			probe = http.MethodGet // GetHead serves HEAD with the GET route
+		}
+		if mux.Match(chi.NewRouteContext(), probe, path) {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
 }
