@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,14 +284,39 @@ func (a *api) handleSaju(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, b)
 }
 
-func (a *api) handleList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "limit" && k != "starting_after" {
-			a.writeError(w, r, Invalid(reportKey([]byte(k)), "unknown query parameter "+reportKey([]byte(k))))
-			return
+// unknownQuery returns a validation error naming the first query parameter
+// of r that is not one of known, or nil: nothing is silently ignored.
+func unknownQuery(r *http.Request, known ...string) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	for k := range r.URL.Query() {
+		if !slices.Contains(known, k) {
+			name := reportKey([]byte(k))
+			return Invalid(name, "unknown query parameter "+name)
 		}
 	}
+	return nil
+}
+
+// noQuery refuses requests that carry query parameters, for the endpoints
+// that take none.
+func (a *api) noQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := unknownQuery(r); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) handleList(w http.ResponseWriter, r *http.Request) {
+	if err := unknownQuery(r, "limit", "starting_after"); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
 	limit := defaultListLimit
 	if v, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(v[0])

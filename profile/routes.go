@@ -16,7 +16,8 @@ import (
 //   - Every /v1 path, known or not, authenticates first: without a valid
 //     key any /v1 request is a 401, and with one an unknown path is a 404
 //     that took a token like any other request.
-//   - Paths are exact: a trailing slash is another path (404).
+//   - Paths are exact: a trailing slash is another path (404). Query
+//     parameters other than the list's are a 400 naming the parameter.
 //
 // The /v1 routes are flat rather than a mounted subrouter: chi's Find,
 // which GetHead and Allow rely on, misreports the methods of a mounted
@@ -41,12 +42,15 @@ func (a *api) routes(cfg Config) http.Handler {
 	}
 	r.Group(func(r chi.Router) {
 		r.Use(a.authenticate)
-		r.Post("/v1/profiles", a.handleCreate)
-		r.Get("/v1/profiles", a.handleList)
-		r.Get("/v1/profiles/{ref}", a.handleGet)
-		r.Put("/v1/profiles/{ref}", a.handlePut)
-		r.Delete("/v1/profiles/{ref}", a.handleDelete)
-		r.Get("/v1/profiles/{ref}/saju", a.handleSaju)
+		r.Get("/v1/profiles", a.handleList) // limit, starting_after
+		r.Group(func(r chi.Router) {
+			r.Use(a.noQuery)
+			r.Post("/v1/profiles", a.handleCreate)
+			r.Get("/v1/profiles/{ref}", a.handleGet)
+			r.Put("/v1/profiles/{ref}", a.handlePut)
+			r.Delete("/v1/profiles/{ref}", a.handleDelete)
+			r.Get("/v1/profiles/{ref}/saju", a.handleSaju)
+		})
 	})
 	return r
 }

@@ -75,3 +75,29 @@ func TestTwoAPIKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownQueryParameters: a query parameter an endpoint does not take is
+// a 400 naming it, on every endpoint, and changes nothing.
+func TestUnknownQueryParameters(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(kim).str("id")
+	before := e.do("GET", "/v1/profiles/"+id, e.key, "")
+	for _, c := range []struct{ method, path, body, param string }{
+		{"GET", "/v1/profiles?foo=1", "", "foo"},
+		{"POST", "/v1/profiles?expand=all", `{"name":"박","birth_year":1990,"birth_month":1,"birth_day":1}`, "expand"},
+		{"GET", "/v1/profiles/" + id + "?foo=1", "", "foo"},
+		{"PUT", "/v1/profiles/" + id + "?foo=1", `{"name":"이"}`, "foo"},
+		{"DELETE", "/v1/profiles/" + id + "?foo=1", "", "foo"},
+		{"GET", "/v1/profiles/" + id + "/saju?foo", "", "foo"},
+	} {
+		if r := e.do(c.method, c.path, e.key, c.body); r.status != 400 || r.errType() != "validation_error" || r.errParam() != c.param {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
+	}
+	if after := e.do("GET", "/v1/profiles/"+id, e.key, ""); after.status != 200 || after.header.Get("ETag") != before.header.Get("ETag") {
+		t.Errorf("refused requests changed the profile: %d %s", after.status, after.body)
+	}
+	if l := e.do("GET", "/v1/profiles", e.key, ""); len(l.json["data"].([]any)) != 1 {
+		t.Errorf("a refused POST created a profile: %s", l.body)
+	}
+}
