@@ -27,36 +27,39 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), chartUsage) }
 	asJSON := fs.Bool("json", false, "print the Saju object of the API as JSON")
-
-	// The flag package stops at the first argument that is not a flag; parse
-	// again after each one, so that "chart 1990-05-15 10 --json" works too.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil
-			}
-			return errUsage
+	// Flags may come before or after the date and hour; "-1" is an hour,
+	// not a flag, so that it gets the hour's message.
+	if err := parseArgs(fs, args); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
 		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		return err
 	}
-	if len(pos) < 1 || len(pos) > 2 {
-		fmt.Fprint(stderr, chartUsage)
-		return errUsage
-	}
-
-	b, err := parseBirth(pos[0], pos[1:])
-	if err != nil {
+	// Every usage error is "palja chart: <reason>", then the usage.
+	fail := func(err error) error {
 		fmt.Fprintf(stderr, "palja chart: %v\n\n%s", err, chartUsage)
 		return errUsage
 	}
+	switch {
+	case fs.NArg() == 0:
+		return fail(errors.New("missing the date YYYY-MM-DD"))
+	case fs.NArg() > 2:
+		return fail(fmt.Errorf("unexpected argument %s after the date and hour", quoteArg(fs.Arg(2))))
+	}
+	b, err := parseBirth(fs.Arg(0), fs.Args()[1:])
+	if err != nil {
+		return fail(err)
+	}
 	c, err := saju.Compute(b)
 	if err != nil {
-		return err // a *saju.FieldError, naming the field
+		var fe *saju.FieldError
+		if errors.As(err, &fe) {
+			// A date or hour out of range is a usage error too; the
+			// error still is the *saju.FieldError naming the field.
+			fail(fmt.Errorf("the %s %s", fe.Field, fe.Message))
+			return errors.Join(errUsage, fe)
+		}
+		return err
 	}
 	if *asJSON {
 		return writeChartJSON(stdout, c)

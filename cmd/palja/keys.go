@@ -6,8 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage"
@@ -17,43 +22,69 @@ const keysUsage = `usage:
   palja keys create --name NAME [--account ACCT] [--rate R] [--burst B]
   palja keys list
   palja keys revoke KEY_ID
-  palja keys limits KEY_ID --rate R --burst B
+  palja keys limits KEY_ID [--rate R] [--burst B]
+
+KEY_ID is the key's id (key_…, as keys list shows it), never its secret.
+Flags may come before or after KEY_ID; every command takes --db FILE.
+--rate is requests per second and --burst the bucket's capacity; 0 (or
+leaving the flag out of create) means the server's default, PALJA_RATE or
+PALJA_BURST. keys limits changes only the flags given, at least one.
 `
+
+// maxKeyName is the longest key name, in characters.
+const maxKeyName = 100
 
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, keysUsage)
+		fmt.Fprintf(stderr, "palja keys: missing subcommand (create, list, revoke or limits)\n\n%s", keysUsage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stderr, keysUsage)
+		return errHelp
+	case "create", "list", "revoke", "limits":
+	default:
+		fmt.Fprintf(stderr, "palja keys: unknown subcommand %s\n\n%s", quoteArg(args[0]), keysUsage)
+		return errUsage
+	}
+	fs := newFlagSet("keys "+args[0], keysUsage, stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	usage := func() error {
-		fmt.Fprint(stderr, keysUsage)
-		return errUsage
-	}
 	// Each subcommand parses its flags and returns the work to do on the
-	// database, which is opened once below.
+	// database, which is opened once below. Only create may create the
+	// database.
 	var work func(db *storage.DB) error
+	create := false
 	switch args[0] {
 	case "create":
-		name := fs.String("name", "", "a name for the key (required)")
+		create = true
+		name := fs.String("name", "", "a name for the key (required; 1 to 100 printable characters)")
 		account := fs.String("account", "", "the account the key belongs to (default: a new account)")
-		rate := fs.Float64("rate", 0, "requests per second (default: the server's PALJA_RATE)")
-		burst := fs.Int("burst", 0, "burst (default: the server's PALJA_BURST)")
+		rate := fs.Float64("rate", 0, "requests per second (0 or left out: the server's PALJA_RATE)")
+		burst := fs.Int("burst", 0, "burst (0 or left out: the server's PALJA_BURST)")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		if *name == "" || fs.NArg() > 0 || *rate < 0 || *burst < 0 {
-			return usage()
+		if err := noArgs(fs); err != nil {
+			return err
+		}
+		n, err := keyName(*name)
+		if err != nil {
+			return usageError(fs, "%v", err)
+		}
+		if err := checkLimitFlags(*rate, *burst); err != nil {
+			return usageError(fs, "%v", err)
 		}
 		work = func(db *storage.DB) error {
-			secret, k, err := db.CreateKey(ctx, *name, *account, *rate, *burst)
+			secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
+			if errors.Is(err, profile.ErrNotFound) {
+				return fmt.Errorf("no account %s", quoteArg(*account))
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "created key %s (%s) for account %s\n", k.ID, k.Prefix+"…", k.AccountID)
+			fmt.Fprintf(stderr, "created key %s (%s) for account %s; %s\n", k.ID, k.Prefix+"…", k.AccountID, describeLimits(k.Rate, k.Burst))
 			fmt.Fprintln(stdout, secret)
 			return nil
 		}
@@ -61,8 +92,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		if fs.NArg() > 0 {
-			return usage()
+		if err := noArgs(fs); err != nil {
+			return err
 		}
 		work = func(db *storage.DB) error {
 			keys, err := db.ListKeys(ctx)
@@ -72,46 +103,65 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tPREFIX\tRATE\tBURST\tCREATED\tLAST USED\tREVOKED")
 			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.AccountID, k.Prefix,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, displayName(k.Name), k.AccountID, k.Prefix,
 					orDefault(k.Rate == 0, fmt.Sprint(k.Rate)), orDefault(k.Burst == 0, fmt.Sprint(k.Burst)),
 					k.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
 			}
 			return tw.Flush()
 		}
 	case "revoke":
-		if err := parseFlags(fs, reorder(args[1:])); err != nil {
+		if err := parseArgs(fs, args[1:]); err != nil {
 			return err
 		}
-		if fs.NArg() != 1 {
-			return usage()
+		id, err := keyIDArg(fs)
+		if err != nil {
+			return err
 		}
 		work = func(db *storage.DB) error {
-			if err := keyErr(db.RevokeKey(ctx, fs.Arg(0)), fs.Arg(0)); err != nil {
+			if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "revoked %s\n", fs.Arg(0))
+			fmt.Fprintf(stderr, "revoked %s\n", id)
 			return nil
 		}
 	case "limits":
-		rate := fs.Float64("rate", 0, "requests per second (0: the server default)")
-		burst := fs.Int("burst", 0, "burst (0: the server default)")
-		if err := parseFlags(fs, reorder(args[1:])); err != nil {
+		rate := fs.Float64("rate", 0, "requests per second (0: back to the server's PALJA_RATE)")
+		burst := fs.Int("burst", 0, "burst (0: back to the server's PALJA_BURST)")
+		if err := parseArgs(fs, args[1:]); err != nil {
 			return err
 		}
-		if fs.NArg() != 1 || *rate < 0 || *burst < 0 {
-			return usage()
+		id, err := keyIDArg(fs)
+		if err != nil {
+			return err
+		}
+		set := setFlags(fs)
+		if !set["rate"] && !set["burst"] {
+			return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
+		}
+		if err := checkLimitFlags(*rate, *burst); err != nil {
+			return usageError(fs, "%v", err)
 		}
 		work = func(db *storage.DB) error {
-			if err := keyErr(db.SetKeyLimits(ctx, fs.Arg(0), *rate, *burst), fs.Arg(0)); err != nil {
+			// Only the flags given change: the other limit is read first.
+			k, err := findKey(ctx, db, id)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "limits of %s set; a running server applies them within a second\n", fs.Arg(0))
+			r, b := k.Rate, k.Burst
+			if set["rate"] {
+				r = *rate
+			}
+			if set["burst"] {
+				b = *burst
+			}
+			if err := keyErr(db.SetKeyLimits(ctx, id, r, b), id); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "limits of %s set: %s; a running server applies them within a second\n", id, describeLimits(r, b))
 			return nil
 		}
-	default:
-		return usage()
 	}
-	db, err := openDB(ctx, getenv, d.db, stderr)
+	db, err := openDB(ctx, getenv, d.db, create, stderr)
 	if err != nil {
 		return err
 	}
@@ -119,21 +169,125 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	return work(db)
 }
 
+// keyIDArg returns the one positional argument of revoke and limits, the
+// id of a key. A key secret given instead is refused without being
+// echoed.
+func keyIDArg(fs *flag.FlagSet) (string, error) {
+	switch {
+	case fs.NArg() == 0:
+		return "", usageError(fs, "missing KEY_ID (the key's id, key_…, as palja keys list shows it)")
+	case fs.NArg() > 1:
+		return "", usageError(fs, "unexpected argument %s after KEY_ID", quoteArg(fs.Arg(1)))
+	}
+	id := fs.Arg(0)
+	if strings.HasPrefix(id, profile.KeyPrefix) {
+		return "", usageError(fs, "that is a key's secret, not its id: %s takes the key's id (key_…, see palja keys list); "+
+			"the secret is not shown here", strings.TrimPrefix(fs.Name(), "keys "))
+	}
+	return id, nil
+}
+
+// setFlags returns the names of the flags given on the command line.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// checkLimitFlags checks --rate and --burst: 0 means the server's default,
+// anything else must be positive.
+func checkLimitFlags(rate float64, burst int) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+		return errors.New("--rate must be a number of requests per second above 0, or 0 for the server's default")
+	}
+	if burst < 0 {
+		return errors.New("--burst must be a whole number above 0, or 0 for the server's default")
+	}
+	return nil
+}
+
+// describeLimits says what a key's limits are, in words.
+func describeLimits(rate float64, burst int) string {
+	r := "rate: the server's default (PALJA_RATE)"
+	if rate != 0 {
+		r = "rate " + strconv.FormatFloat(rate, 'f', -1, 64) + "/s"
+	}
+	b := "burst: the server's default (PALJA_BURST)"
+	if burst != 0 {
+		b = "burst " + strconv.Itoa(burst)
+	}
+	return r + ", " + b
+}
+
+// findKey returns the key with that id.
+func findKey(ctx context.Context, db *storage.DB, id string) (*profile.APIKey, error) {
+	keys, err := db.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range keys {
+		if keys[i].ID == id {
+			return &keys[i], nil
+		}
+	}
+	return nil, keyErr(profile.ErrNotFound, id)
+}
+
+// keyName checks a new key's name and returns it without surrounding
+// spaces: 1 to maxKeyName characters, all printable (no control or
+// invisible formatting characters, which could rewrite a terminal or hide
+// what the name says).
+func keyName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", errors.New("--name is required and must not be blank")
+	case !utf8.ValidString(s):
+		return "", errors.New("--name must be valid UTF-8")
+	case utf8.RuneCountInString(s) > maxKeyName:
+		return "", fmt.Errorf("--name must be at most %d characters", maxKeyName)
+	case !printable(s):
+		return "", errors.New("--name must be printable: no control characters, line breaks or invisible formatting characters")
+	}
+	return s, nil
+}
+
+// printable reports whether s is valid UTF-8 made only of graphic
+// characters (letters, marks, numbers, punctuation, symbols and spaces):
+// no control (Cc), formatting (Cf, such as bidirectional overrides or
+// zero-width characters), line or paragraph separator, private-use or
+// unassigned character.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsGraphic(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// displayName is a stored key name as keys list shows it: quoted and
+// escaped if it holds anything not printable (names stored before they
+// were checked), and cut at maxKeyName characters.
+func displayName(s string) string {
+	if r := []rune(s); len(r) > maxKeyName {
+		s = string(r[:maxKeyName]) + "…"
+	}
+	if printable(s) {
+		return s
+	}
+	return strconv.QuoteToGraphic(s)
+}
+
 // keyErr names an unknown key id plainly.
 func keyErr(err error, id string) error {
 	if errors.Is(err, profile.ErrNotFound) {
-		return fmt.Errorf("no key %q", id)
+		return fmt.Errorf("no key %s (see palja keys list)", quoteArg(id))
 	}
 	return err
-}
-
-// reorder moves a leading positional argument after the flags, so that
-// "keys limits KEY --rate 5" parses like "keys limits --rate 5 KEY".
-func reorder(args []string) []string {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return append(append([]string{}, args[1:]...), args[0])
-	}
-	return args
 }
 
 func orDefault(isDefault bool, v string) string {

@@ -4,6 +4,7 @@
 //	palja keys create --name NAME    create an API key (prints only the key)
 //	palja keys list                  list keys (never the secret)
 //	palja keys revoke KEY_ID         revoke a key
+//	palja keys limits KEY_ID …       change a key's rate or burst
 //	palja reencrypt                  re-seal every profile under the active key
 //	palja encryption-key             print a new key for PALJA_ENCRYPTION_KEYS
 //	palja chart 1990-05-15 [10]      print the four pillars of a birth
@@ -54,7 +55,7 @@ const usage = `usage: palja <command> [flags]
 
 commands:
   serve        run the HTTP API (PALJA_ADDR, PALJA_DB, PALJA_RATE, PALJA_BURST, PALJA_CORS_ORIGINS)
-  keys         create, list or revoke API keys
+  keys         create, list and revoke API keys, or change their limits
   reencrypt    re-encrypt every profile under the active encryption key
   encryption-key  print a new encryption key (id:base64) for PALJA_ENCRYPTION_KEYS
   chart        print the four pillars of a birth date: palja chart 1990-05-15 [hour]
@@ -66,7 +67,7 @@ Run 'palja <command> -h' for the flags of a command.
 // drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "palja: missing command\n\n%s", usage)
 		return errUsage
 	}
 	cmd, rest := args[1], args[2:]
@@ -85,6 +86,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "palja: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(stderr, "palja: unknown command %s\n\n%s", quoteArg(cmd), usage)
 	return errUsage
 }

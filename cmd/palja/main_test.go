@@ -209,6 +209,11 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+	// revoke no longer creates the database (a mistyped --db must not look
+	// like an empty one), so the database is made first.
+	if err := run(context.Background(), []string{"palja", "keys", "create", "--name", "first"}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(context.Background(), []string{"palja", "keys", "revoke", "key_nope"}, env, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no key") {
 		t.Errorf("revoke unknown: %v", err)
 	}
@@ -220,6 +225,7 @@ func TestHelpDoesNothingElse(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "-h"}, {"serve", "--help"}, {"keys", "create", "--name", "ci", "-h"}, {"keys", "list", "-h"},
 		{"keys", "revoke", "key_x", "-h"}, {"keys", "limits", "key_x", "--rate", "1", "-h"}, {"reencrypt", "-h"},
+		{"keys", "--help"}, {"keys", "-h"}, {"keys", "limits", "-h", "key_x"}, {"keys", "revoke", "--db", "x.db", "-h", "key_x"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			dir := t.TempDir()

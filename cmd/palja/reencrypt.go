@@ -2,29 +2,37 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
 	"github.com/palja/palja/storage"
 )
 
+const reencryptUsage = `usage: palja reencrypt [--db FILE] [--batch N]
+
+Re-encrypts every profile under the active encryption key (the first of
+PALJA_ENCRYPTION_KEYS), while serve runs; run it again to resume. The
+database must exist.
+`
+
 // runReencrypt re-seals every profile (and every remembered Idempotency-Key
 // fingerprint) not under the active key, in batches, printing progress on
 // stderr: done/total counts both. It is safe while serve runs and resumable.
 func runReencrypt(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("reencrypt", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("reencrypt", reencryptUsage, stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	batch := fs.Int("batch", storage.DefaultReencryptBatch, "rows (profiles, then idempotency fingerprints) per transaction")
+	batch := fs.Int("batch", storage.DefaultReencryptBatch, "rows (profiles, then idempotency fingerprints) per transaction, at least 1")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *batch < 1 || fs.NArg() > 0 {
-		return errUsage
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	db, err := openDB(ctx, getenv, d.db, stderr)
+	if *batch < 1 {
+		return usageError(fs, "--batch must be at least 1")
+	}
+	db, err := openDB(ctx, getenv, d.db, false, stderr)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -13,41 +12,55 @@ import (
 	"github.com/palja/palja/profile"
 )
 
+const serveUsage = `usage: palja serve [flags]
+
+Runs the HTTP API until SIGINT or SIGTERM, then lets in-flight requests
+finish. Flags win over the PALJA_* environment variables; a bad value in
+the environment is an error only when its flag is not given.
+`
+
 // runServe runs the HTTP API until ctx is done, then lets in-flight requests
 // finish (up to --shutdown-timeout) and returns nil.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", serveUsage, stderr)
 	var d dbFlags
 	d.register(fs, getenv)
+	env := newEnvDefaults(getenv)
 	addr := fs.String("addr", envOr(getenv, "PALJA_ADDR", "127.0.0.1:8080"), "listen address (env PALJA_ADDR)")
-	defRate, err := envFloat(getenv, "PALJA_RATE", 10)
-	if err != nil {
-		return err
-	}
-	defBurst, err := envInt(getenv, "PALJA_BURST", 20)
-	if err != nil {
-		return err
-	}
-	rate := fs.Float64("rate", defRate, "requests per second per API key without limits of its own (env PALJA_RATE)")
-	burst := fs.Int("burst", defBurst, "burst per API key without limits of its own (env PALJA_BURST)")
-	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list (env PALJA_CORS_ORIGINS)")
+	rate := fs.Float64("rate", env.float("rate", "PALJA_RATE", 10), "requests per second per API key without limits of its own (env PALJA_RATE)")
+	burst := fs.Int("burst", env.int("burst", "PALJA_BURST", 20), "burst per API key without limits of its own (env PALJA_BURST)")
+	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list of scheme://host[:port] (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve takes no arguments\n")
-		return errUsage
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	if *rate <= 0 || *burst <= 0 {
-		return errors.New("--rate and --burst must be positive")
+	switch {
+	case !(*rate > 0) || math.IsInf(*rate, 0):
+		return usageError(fs, "--rate must be a positive number")
+	case *burst <= 0:
+		return usageError(fs, "--burst must be a positive integer")
+	case *readHeader <= 0:
+		return usageError(fs, "--read-header-timeout must be positive")
+	case *grace < 0:
+		return usageError(fs, "--shutdown-timeout must not be negative")
 	}
-	if *readHeader <= 0 {
-		return errors.New("--read-header-timeout must be positive")
+	if err := checkOrigins(*cors); err != nil {
+		if setFlags(fs)["cors-origins"] {
+			return usageError(fs, "--cors-origins: %v", err)
+		}
+		return fmt.Errorf("PALJA_CORS_ORIGINS: %w", err)
 	}
-	logger, closeLog := newLogger(getenv, stderr)
+	if err := env.check(fs); err != nil {
+		return err
+	}
+	logger, closeLog, err := newLogger(getenv, stderr)
+	if err != nil {
+		return err
+	}
 	defer closeLog()
 
 	// Listen first: a busy port must fail before a one-time key is printed.
@@ -57,7 +70,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer ln.Close()
 
-	db, err := openDB(ctx, getenv, d.db, stderr)
+	db, err := openDB(ctx, getenv, d.db, true, stderr)
 	if err != nil {
 		return err
 	}
