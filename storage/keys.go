@@ -213,23 +213,43 @@ func (db *DB) RevokeKey(ctx context.Context, id string) error {
 	})
 }
 
-// SetKeyLimits sets the rate and burst of a key; 0 restores the server's
-// default. An unknown id is an error wrapping [profile.ErrNotFound].
-func (db *DB) SetKeyLimits(ctx context.Context, id string, rate float64, burst int) error {
-	if err := checkLimits(rate, burst); err != nil {
-		return fmt.Errorf("storage: set key limits: %w", err)
+// SetKeyLimits changes the limits of a key that are not nil, leaving the
+// other as it is, in one statement (two concurrent changes of different
+// limits both take effect), and returns the key's limits afterwards. 0
+// restores the server's default. An unknown id is an error wrapping
+// [profile.ErrNotFound].
+func (db *DB) SetKeyLimits(ctx context.Context, id string, rate *float64, burst *int) (float64, int, error) {
+	var r0 float64
+	var b0 int
+	if rate != nil {
+		r0 = *rate
 	}
-	r, b := limitArgs(rate, burst)
-	return db.w.do(ctx, func(tx *wtx) error {
-		res, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("UPDATE api_keys SET rate = ?, burst = ? WHERE id = ?"), r, b, id)
+	if burst != nil {
+		b0 = *burst
+	}
+	if err := checkLimits(r0, b0); err != nil {
+		return 0, 0, fmt.Errorf("storage: set key limits: %w", err)
+	}
+	r, b := limitArgs(r0, b0)
+	var newRate sql.NullFloat64
+	var newBurst sql.NullInt64
+	err := db.w.do(ctx, func(tx *wtx) error {
+		err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind(
+			"UPDATE api_keys SET rate = CASE WHEN ? THEN ? ELSE rate END, burst = CASE WHEN ? THEN ? ELSE burst END "+
+				"WHERE id = ? RETURNING rate, burst"),
+			rate != nil, r, burst != nil, b, id).Scan(&newRate, &newBurst)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tx.keyExists(id)
+		}
 		if err != nil {
 			return fmt.Errorf("storage: set key limits: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return nil
-		}
-		return tx.keyExists(id)
+		return nil
 	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return newRate.Float64, int(newBurst.Int64), nil
 }
 
 // keyExists returns nil if the key exists, else an error wrapping

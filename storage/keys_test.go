@@ -64,11 +64,30 @@ func TestKeys(t *testing.T) {
 	if err := db.TouchKey(ctx, k.ID, used.Add(-time.Hour)); err != nil { // earlier: ignored
 		t.Fatal(err)
 	}
-	if err := db.SetKeyLimits(ctx, k2.ID, 0, 0); err != nil {
-		t.Fatal(err)
+	zero, zeroBurst := 0.0, 0
+	if r, b, err := db.SetKeyLimits(ctx, k2.ID, &zero, &zeroBurst); err != nil || r != 0 || b != 0 {
+		t.Fatalf("SetKeyLimits 0, 0: %v, %v, %v", r, b, err)
 	}
-	if err := db.SetKeyLimits(ctx, "key_nobody", 1, 1); !errors.Is(err, profile.ErrNotFound) {
+	// Only the limits given change.
+	rate, burst := 7.5, 9
+	if r, b, err := db.SetKeyLimits(ctx, k2.ID, &rate, nil); err != nil || r != 7.5 || b != 0 {
+		t.Errorf("rate only: %v, %v, %v", r, b, err)
+	}
+	if r, b, err := db.SetKeyLimits(ctx, k2.ID, nil, &burst); err != nil || r != 7.5 || b != 9 {
+		t.Errorf("burst only: %v, %v, %v", r, b, err)
+	}
+	if r, b, err := db.SetKeyLimits(ctx, k2.ID, &zero, nil); err != nil || r != 0 || b != 9 {
+		t.Errorf("rate back to the default: %v, %v, %v", r, b, err)
+	}
+	if _, _, err := db.SetKeyLimits(ctx, "key_nobody", &rate, &burst); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("SetKeyLimits of an unknown key: %v", err)
+	}
+	negative := -1.0
+	if _, _, err := db.SetKeyLimits(ctx, k2.ID, &negative, nil); err == nil {
+		t.Error("a negative rate was stored")
+	}
+	if r, b, err := db.SetKeyLimits(ctx, k2.ID, nil, &zeroBurst); err != nil || r != 0 || b != 0 {
+		t.Errorf("burst back to the default: %v, %v, %v", r, b, err)
 	}
 	clk.Advance(time.Hour)
 	if err := db.RevokeKey(ctx, k.ID); err != nil {
@@ -165,5 +184,41 @@ func TestCreateFirstKey(t *testing.T) {
 	}
 	if _, _, _, err := db.CreateFirstKey(ctx, " "); err == nil {
 		t.Error("CreateFirstKey with a blank name: no error")
+	}
+}
+
+// TestSetKeyLimitsConcurrent: concurrent changes of a key's rate and of its
+// burst both take effect; neither writes back a stale copy of the other.
+func TestSetKeyLimitsConcurrent(t *testing.T) {
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, k, err := db.CreateKey(ctx, "k", "", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 50; i++ {
+		rate, burst := float64(i), i
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, _, err := db.SetKeyLimits(ctx, k.ID, &rate, nil); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if _, _, err := db.SetKeyLimits(ctx, k.ID, nil, &burst); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		keys, err := db.ListKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys[0]; got.Rate != rate || got.Burst != burst {
+			t.Fatalf("round %d: rate %v, burst %d; want %v, %d", i, got.Rate, got.Burst, rate, burst)
+		}
 	}
 }

@@ -142,19 +142,17 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 			return usageError(fs, "%v", err)
 		}
 		work = func(db *storage.DB) error {
-			// Only the flags given change: the other limit is read first.
-			k, err := findKey(ctx, db, id)
-			if err != nil {
-				return err
-			}
-			r, b := k.Rate, k.Burst
+			// Only the flags given change, in one statement.
+			var rp *float64
+			var bp *int
 			if set["rate"] {
-				r = *rate
+				rp = rate
 			}
 			if set["burst"] {
-				b = *burst
+				bp = burst
 			}
-			if err := keyErr(db.SetKeyLimits(ctx, id, r, b), id); err != nil {
+			r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
+			if err := keyErr(err, id); err != nil {
 				return err
 			}
 			fmt.Fprintf(stderr, "limits of %s set: %s; a running server applies them within a second\n", id, describeLimits(r, b))
@@ -217,20 +215,6 @@ func describeLimits(rate float64, burst int) string {
 		b = "burst " + strconv.Itoa(burst)
 	}
 	return r + ", " + b
-}
-
-// findKey returns the key with that id.
-func findKey(ctx context.Context, db *storage.DB, id string) (*profile.APIKey, error) {
-	keys, err := db.ListKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range keys {
-		if keys[i].ID == id {
-			return &keys[i], nil
-		}
-	}
-	return nil, keyErr(profile.ErrNotFound, id)
 }
 
 // keyName checks a new key's name and returns it without surrounding
