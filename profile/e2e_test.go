@@ -377,6 +377,7 @@ func TestPutValidation(t *testing.T) {
 		{"byte order mark name", `{"name":"\ufeff \u200d"}`, "", 400, "validation_error", "name"},
 		{"Hangul filler name", `{"name":"\u3164\u3164"}`, "", 400, "validation_error", "name"},
 		{"ideographic space name", `{"name":"\u3000"}`, "", 400, "validation_error", "name"},
+		{"Braille blank name", `{"name":"\u2800"}`, "", 400, "validation_error", "name"},
 		{"empty name", `{"name":""}`, "", 400, "validation_error", "name"},
 		{"long name", `{"name":"` + strings.Repeat("가", 21) + `"}`, "", 400, "validation_error", "name"},
 		{"NUL", `{"name":"a\u0000b"}`, "", 400, "validation_error", "name"},
@@ -406,17 +407,27 @@ func TestPutValidation(t *testing.T) {
 			}
 		})
 	}
-	// A compressed body is refused as such, not as malformed JSON.
-	for _, ce := range []string{"gzip", "br", "deflate"} {
+	// A compressed body is refused as such, not as malformed JSON, also
+	// behind an identity.
+	for _, ce := range []string{"gzip", "br", "deflate", "identity, gzip"} {
 		if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"name":"a"}`, "Content-Encoding", ce); r.status != 415 || r.errType() != "unsupported_media_type" {
 			t.Errorf("Content-Encoding %s: %d %s", ce, r.status, r.body)
 		}
+	}
+	req, _ := http.NewRequest("PUT", e.srv.URL+"/v1/profiles/apr", strings.NewReader(`{"name":"a"}`))
+	req.Header.Set("X-API-Key", e.key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header["Content-Encoding"] = []string{"identity", "gzip"}
+	if res, err := e.srv.Client().Do(req); err != nil || res.StatusCode != 415 {
+		t.Errorf("two Content-Encoding headers, identity then gzip: %v %v", res.StatusCode, err)
+	} else {
+		res.Body.Close()
 	}
 	if after := e.do("GET", "/v1/profiles/apr", e.key, ""); !bytes.Equal(after.body, stored.body) {
 		t.Errorf("failed requests changed the profile:\n%s\n%s", stored.body, after.body)
 	}
 	// A valid charset parameter is accepted, and so is Content-Encoding identity.
-	for _, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8"} {
+	for _, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", "application/json; charset=us-ascii"} {
 		if r := e.do("PUT", "/v1/profiles/apr", e.key, `{"gender":"male"}`, "Content-Type", ct); r.status != 200 {
 			t.Errorf("charset: %d %s", r.status, r.body)
 		}

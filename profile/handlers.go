@@ -43,8 +43,10 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return errMediaType
 	}
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return errEncoding
+	for _, ce := range r.Header.Values("Content-Encoding") {
+		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			return errEncoding
+		}
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return errTooLarge
@@ -71,7 +73,7 @@ func isJSON(ct string) bool {
 		return false
 	}
 	cs, ok := params["charset"]
-	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") || strings.EqualFold(cs, "us-ascii") // ASCII is UTF-8
 }
 
 // decodeBody reads and decodes a create or update body.
@@ -286,12 +288,25 @@ func (a *api) handleSaju(w http.ResponseWriter, r *http.Request) {
 
 // unknownQuery returns a validation error naming the first query parameter
 // of r that is not one of known, or nil: nothing is silently ignored.
+//
+// A query string that cannot be read (url.Query would drop its bad pairs
+// silently) or a parameter without a name is an error too. A name that looks
+// like an API key is not echoed.
 func unknownQuery(r *http.Request, known ...string) error {
 	if r.URL.RawQuery == "" {
 		return nil
 	}
-	for k := range r.URL.Query() {
-		if !slices.Contains(known, k) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return Invalid("query", "the query string is malformed")
+	}
+	for k := range q {
+		switch {
+		case k == "":
+			return Invalid("query", "the query string has a parameter without a name")
+		case strings.HasPrefix(k, KeyPrefix):
+			return Invalid("query", "unknown query parameter (an API key? send it in X-API-Key, never in the URL)")
+		case !slices.Contains(known, k):
 			name := reportKey([]byte(k))
 			return Invalid(name, "unknown query parameter "+name)
 		}

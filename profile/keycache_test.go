@@ -133,8 +133,11 @@ func TestLimitChangeCreditsNothing(t *testing.T) {
 		t.Fatal("no background check")
 	}
 	clock.advance(480 * time.Millisecond) // still within keyMaxAge
-	for get(h, secret, "192.0.2.1:1").Code == 200 {
-	} // the bucket is empty
+	for i := 0; get(h, secret, "192.0.2.1:1").Code == 200; i++ {
+		if i > 100 {
+			t.Fatal("the bucket of burst 20 never empties")
+		}
+	}
 	close(keys.gate)
 	hash := HashAPIKey(secret)
 	e := a.keys.get(&hash)
@@ -142,7 +145,7 @@ func TestLimitChangeCreditsNothing(t *testing.T) {
 		t.Fatal("the check did not finish")
 	}
 	n := 0 // no time has passed since the bucket was emptied
-	for get(h, secret, "192.0.2.1:1").Code == 200 {
+	for n <= 100 && get(h, secret, "192.0.2.1:1").Code == 200 {
 		n++
 	}
 	if n > 0 {
@@ -169,6 +172,30 @@ func TestFailingStoreNotHammered(t *testing.T) {
 	}
 	if !eventually(func() bool { return keys.lookups.Load() == 2 }) || keys.lookups.Load() != 2 {
 		t.Errorf("%d lookups for 200 requests at one instant, want 2", keys.lookups.Load())
+	}
+
+	// Once the entry has expired requests wait for a lookup, and they too
+	// try a failing store at most once per keyRefresh: the others are
+	// answered with its error at once.
+	clock.advance(keyMaxAge)
+	codes := map[int]int{}
+	for range 200 {
+		codes[get(h, secret, "192.0.2.1:1").Code]++
+	}
+	if n := keys.lookups.Load(); n != 3 || codes[503]+codes[500] != 200 {
+		t.Errorf("expired entry, failing store: %d lookups (want 3), statuses %v", n, codes)
+	}
+	clock.advance(keyRefresh + time.Millisecond)
+	get(h, secret, "192.0.2.1:1")
+	if n := keys.lookups.Load(); n != 4 {
+		t.Errorf("%d lookups after another keyRefresh, want 4", n)
+	}
+	keys.mu.Lock()
+	keys.broken = nil
+	keys.mu.Unlock()
+	clock.advance(keyRefresh + time.Millisecond)
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
+		t.Errorf("after the store recovered: %d", w.Code)
 	}
 }
 

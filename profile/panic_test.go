@@ -89,11 +89,11 @@ func explodeBirth(year, month, day int) {
 
 // withoutClockValues drops the time and the durations from the log lines
 // searched for the birth year: their digits are the clock's, and "1990"
-// turned up in a nanosecond timestamp now and then. Values logged as
-// integers or strings are kept.
+// turned up in a nanosecond timestamp now and then. Every other value is
+// kept.
 func withoutClockValues(_ []string, a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {
-	case slog.KindTime, slog.KindDuration, slog.KindFloat64:
+	case slog.KindTime, slog.KindDuration:
 		return slog.Attr{}
 	}
 	return a

@@ -284,11 +284,12 @@ func checkExternalID(s string) string {
 }
 
 // invisible reports whether r shows nothing on its own: white space, format
-// characters (zero-width space, byte order mark, joiners) and the Hangul
-// fillers, which render blank. A name made only of these is blank.
+// characters (zero-width space, byte order mark, joiners), the Hangul
+// fillers and the blank Braille pattern, which render blank. A name made only of these is blank.
 func invisible(r rune) bool {
 	switch r {
-	case '\u115f', '\u1160', '\u3164', '\uffa0': // Hangul choseong, jungseong, compatibility and halfwidth fillers
+	case '\u115f', '\u1160', '\u3164', '\uffa0', // Hangul choseong, jungseong, compatibility and halfwidth fillers
+		'\u2800': // Braille pattern blank
 		return true
 	}
 	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)

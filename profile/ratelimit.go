@@ -50,8 +50,9 @@ const (
 type keyEntry struct {
 	key       atomic.Pointer[APIKey]
 	lim       *rate.Limiter
-	checked   atomic.Int64 // when the last successful lookup started
-	attempted atomic.Int64 // when the last lookup, failed or not, started
+	checked   atomic.Int64          // when the last successful lookup started
+	attempted atomic.Int64          // when the last lookup, failed or not, started
+	failure   atomic.Pointer[error] // the error of the last lookup, nil if it succeeded
 	lastSeen  atomic.Int64
 	touched   atomic.Int64
 	// refreshing is set while a background check against the store runs.
@@ -142,8 +143,12 @@ func (c *keyCache) load(ctx context.Context, hash *[32]byte, arrival time.Time, 
 	// the third is for a clock that went backwards in between.
 	for range 3 {
 		v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
-			if e := c.get(hash); e != nil && recent(e) {
+			e := c.get(hash)
+			if e != nil && recent(e) {
 				return e, nil
+			}
+			if err := c.failedRecently(e); err != nil {
+				return nil, err // the store is failing: not another lookup yet
 			}
 			// The lookup is shared: it must not fail because the first
 			// caller went away.
@@ -179,9 +184,13 @@ func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte) (*keyEntry, err
 		c.mu.Unlock()
 	}
 	if err != nil {
+		if e != nil {
+			e.failure.Store(&err)
+		}
 		return nil, err
 	}
 	if e != nil {
+		e.failure.Store(nil)
 		c.apply(e, k, start) // an expired entry: the bucket lives on
 		return e, nil
 	}
@@ -197,6 +206,24 @@ func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte) (*keyEntry, err
 	c.sweep(start)
 	c.mu.Unlock()
 	return e, nil
+}
+
+// failedRecently returns the error of e's last lookup if it failed and
+// started less than keyRefresh ago: a failing store is tried at most once
+// per keyRefresh per key, by requests as by background checks, and the
+// requests in between get that error at once.
+func (c *keyCache) failedRecently(e *keyEntry) error {
+	if e == nil {
+		return nil
+	}
+	f := e.failure.Load()
+	if f == nil {
+		return nil
+	}
+	if d := c.stamp(c.now()) - e.attempted.Load(); d < 0 || d > int64(keyRefresh) {
+		return nil
+	}
+	return *f
 }
 
 // refresh checks a cached key against the store in the background while

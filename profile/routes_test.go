@@ -2,6 +2,7 @@ package profile_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -89,9 +90,18 @@ func TestUnknownQueryParameters(t *testing.T) {
 		{"PUT", "/v1/profiles/" + id + "?foo=1", `{"name":"이"}`, "foo"},
 		{"DELETE", "/v1/profiles/" + id + "?foo=1", "", "foo"},
 		{"GET", "/v1/profiles/" + id + "/saju?foo", "", "foo"},
+		{"GET", "/v1/profiles/" + id + "?a;b=1", "", "query"},                   // url.Query would drop the pair
+		{"GET", "/v1/profiles/" + id + "?=1", "", "query"},                      // no name
+		{"GET", "/v1/profiles/" + id + "?a=%zz", "", "query"},                   // bad escape
+		{"GET", "/v1/profiles?limit=5&%zz", "", "query"},                        // the list too
+		{"PUT", "/v1/profiles/" + id + "?pj_live_x=1", `{"name":"이"}`, "query"}, // not echoed
 	} {
-		if r := e.do(c.method, c.path, e.key, c.body); r.status != 400 || r.errType() != "validation_error" || r.errParam() != c.param {
+		r := e.do(c.method, c.path, e.key, c.body)
+		if r.status != 400 || r.errType() != "validation_error" || r.errParam() != c.param {
 			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
+		if strings.Contains(string(r.body), "pj_live_") {
+			t.Errorf("%s %s: the answer repeats what looks like a key: %s", c.method, c.path, r.body)
 		}
 	}
 	if after := e.do("GET", "/v1/profiles/"+id, e.key, ""); after.status != 200 || after.header.Get("ETag") != before.header.Get("ETag") {
