@@ -191,6 +191,20 @@ func TestKeysRevokeFlagOrder(t *testing.T) {
 			t.Errorf("keys revoke %v: %v\n%s", args, err, stderr)
 		}
 	}
+	// A flag that takes a value, given last without one, is a usage error
+	// (it must not take the positional separator as its value).
+	for _, args := range [][]string{{"keys", "revoke", id, "--db"}, {"keys", "limits", id, "--db"}, {"keys", "limits", id, "--rate"}, {"chart", "1990-05-15", "--json", "--db"}} {
+		_, stderr, err := runCLI(t, env, args...)
+		if args[0] == "chart" { // chart has no --db: an unknown flag
+			if !errors.Is(err, errUsage) {
+				t.Errorf("%v: %v", args, err)
+			}
+			continue
+		}
+		if !errors.Is(err, errUsage) || !strings.Contains(stderr, "flag needs an argument: "+args[len(args)-1]) {
+			t.Errorf("%v: %v\n%s", args, err, stderr)
+		}
+	}
 	out, _, err := runCLI(t, env, "keys", "list", "--db", db)
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +274,9 @@ func TestNoDatabaseNoFile(t *testing.T) {
 	if err := os.Remove(db + ".keys"); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"keys", "list"}, {"reencrypt"}} {
+	// keys create goes through the same openDB as serve (which would block
+	// here if it started).
+	for _, args := range [][]string{{"keys", "list"}, {"reencrypt"}, {"keys", "create", "--name", "x"}} {
 		_, _, err := runCLI(t, nil, append(args, "--db", db)...)
 		if err == nil || !strings.Contains(err.Error(), "no encryption keys") {
 			t.Errorf("%v without a key file: %v", args, err)

@@ -123,7 +123,11 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 			if strings.Contains(name, "=") {
 				continue
 			}
-			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+				if i+1 == len(args) {
+					// Without this, the "--" added below would be its value.
+					return usageError(fs, "flag needs an argument: %s", a)
+				}
 				i++
 				flags = append(flags, args[i])
 			}
@@ -205,8 +209,9 @@ func (r redactWriter) Write(p []byte) (int, error) {
 }
 
 // keyring loads the encryption keys: PALJA_ENCRYPTION_KEYS when set,
-// otherwise the key file beside the database, generated on first use when
-// create is set. A PALJA_ENCRYPTION_KEYS that is set but blank is an error,
+// otherwise the key file beside the database, generated when create is set
+// (the database is new: a key file made for an existing database could
+// open none of its profiles). A PALJA_ENCRYPTION_KEYS that is set but blank is an error,
 // not "unset": whoever set it meant to give keys.
 func keyring(getenv func(string) string, dbPath string, create bool, stderr io.Writer) (*crypto.Keyring, error) {
 	if v := getenv("PALJA_ENCRYPTION_KEYS"); v != "" {
@@ -224,7 +229,8 @@ func keyring(getenv func(string) string, dbPath string, create bool, stderr io.W
 	if !create {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no encryption keys for %s: PALJA_ENCRYPTION_KEYS is not set and there is no key file %s "+
-				"(only serve and keys create generate one)", dbPath, path)
+				"(set PALJA_ENCRYPTION_KEYS to the keys the database was used with, or restore the key file; "+
+				"a key file is generated only with a new database)", dbPath, path)
 		}
 	}
 	kr, created, err := crypto.LoadOrCreateKeyFile(path)
@@ -239,23 +245,25 @@ func keyring(getenv func(string) string, dbPath string, create bool, stderr io.W
 }
 
 // openDB opens the database at path with its keyring. Only with create
-// (serve and keys create) may it create the database and its key file;
+// (serve and keys create) may it create the database, and a key file is
+// generated only together with a new database;
 // otherwise a missing database is an error and no file is written, so
 // that a mistyped --db does not look like an empty database.
 func openDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer) (*storage.DB, error) {
 	// SQLite in WAL mode keeps path-wal and path-shm beside the database;
 	// the database itself is path, which exists from the first open on.
 	fi, err := os.Stat(path)
+	isNew := errors.Is(err, os.ErrNotExist)
 	switch {
-	case errors.Is(err, os.ErrNotExist) && !create:
+	case isNew && !create:
 		return nil, fmt.Errorf("no database at %s (check --db or PALJA_DB; only serve and keys create make a new one)", path)
-	case errors.Is(err, os.ErrNotExist):
+	case isNew:
 	case err != nil:
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	case fi.IsDir():
 		return nil, fmt.Errorf("database %s is a directory, not a file", path)
 	}
-	kr, err := keyring(getenv, path, create, stderr)
+	kr, err := keyring(getenv, path, isNew, stderr)
 	if err != nil {
 		return nil, err
 	}
