@@ -328,3 +328,18 @@ func TestCORS(t *testing.T) {
 		}
 	})
 }
+
+// TestWebPagesHead: HEAD on the pages outside /v1 answers as GET does,
+// without the body, for load balancers and link checkers.
+func TestWebPagesHead(t *testing.T) {
+	s := newWebServer(t, "")
+	for _, path := range []string{"/openapi.json", "/metrics", "/", "/healthz", "/readyz"} {
+		get, getBody := s.call(t, "GET", path, "")
+		head, headBody := s.call(t, "HEAD", path, "")
+		if get.StatusCode != 200 || head.StatusCode != 200 || len(headBody) != 0 || len(getBody) == 0 ||
+			head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("%s: GET %d (%d bytes, %q), HEAD %d (%d bytes, %q)", path, get.StatusCode, len(getBody),
+				get.Header.Get("Content-Type"), head.StatusCode, len(headBody), head.Header.Get("Content-Type"))
+		}
+	}
+}
