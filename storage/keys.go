@@ -57,13 +57,16 @@ func (r *keyRow) key() *profile.APIKey {
 	return k
 }
 
-// checkLimits validates a key's rate and burst; 0 means the server default.
-func checkLimits(rate float64, burst int) error {
+// CheckLimits validates a key's rate and burst, as [DB.CreateKey] and
+// [DB.SetKeyLimits] do; 0 means the server default. Its messages name the
+// limits as "rate" and "burst", so that a command line can prefix them
+// with "--".
+func CheckLimits(rate float64, burst int) error {
 	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
-		return errors.New("rate must be a non-negative number")
+		return errors.New("rate must be a number of requests per second above 0, or 0 for the server's default")
 	}
 	if burst < 0 {
-		return errors.New("burst must not be negative")
+		return errors.New("burst must be a whole number above 0, or 0 for the server's default")
 	}
 	return nil
 }
@@ -88,7 +91,7 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 	if strings.TrimSpace(name) == "" {
 		return "", nil, errors.New("storage: create key: name must not be empty")
 	}
-	if err := checkLimits(rate, burst); err != nil {
+	if err := CheckLimits(rate, burst); err != nil {
 		return "", nil, fmt.Errorf("storage: create key: %w", err)
 	}
 	secret, k := newKey(name, rate, burst)
@@ -227,7 +230,7 @@ func (db *DB) SetKeyLimits(ctx context.Context, id string, rate *float64, burst 
 	if burst != nil {
 		b0 = *burst
 	}
-	if err := checkLimits(r0, b0); err != nil {
+	if err := CheckLimits(r0, b0); err != nil {
 		return 0, 0, fmt.Errorf("storage: set key limits: %w", err)
 	}
 	r, b := limitArgs(r0, b0)

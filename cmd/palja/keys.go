@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -73,8 +72,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return usageError(fs, "%v", err)
 		}
-		if err := checkLimitFlags(*rate, *burst); err != nil {
-			return usageError(fs, "%v", err)
+		if err := storage.CheckLimits(*rate, *burst); err != nil {
+			return usageError(fs, "--%v", err)
 		}
 		work = func(db *storage.DB) error {
 			secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
@@ -138,8 +137,8 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if !set["rate"] && !set["burst"] {
 			return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
 		}
-		if err := checkLimitFlags(*rate, *burst); err != nil {
-			return usageError(fs, "%v", err)
+		if err := storage.CheckLimits(*rate, *burst); err != nil {
+			return usageError(fs, "--%v", err)
 		}
 		work = func(db *storage.DB) error {
 			// Only the flags given change, in one statement.
@@ -192,17 +191,6 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
-// checkLimitFlags checks --rate and --burst: 0 means the server's default,
-// anything else must be positive.
-func checkLimitFlags(rate float64, burst int) error {
-	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
-		return errors.New("--rate must be a number of requests per second above 0, or 0 for the server's default")
-	}
-	if burst < 0 {
-		return errors.New("--burst must be a whole number above 0, or 0 for the server's default")
-	}
-	return nil
-}
 
 // describeLimits says what a key's limits are, in words.
 func describeLimits(rate float64, burst int) string {
