@@ -191,7 +191,6 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
-
 // describeLimits says what a key's limits are, in words.
 func describeLimits(rate float64, burst int) string {
 	r := "rate: the server's default (PALJA_RATE)"
