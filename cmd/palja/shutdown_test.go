@@ -222,14 +222,16 @@ func TestGracefulShutdown(t *testing.T) {
 		ok, okAfter, errs, holds, took.Round(time.Millisecond))
 }
 
-// TestShutdownGraceExpires checks that a request that outlives
-// --shutdown-timeout does not keep the process alive: it exits (with an
-// error, since not every request finished) soon after the grace period.
-func TestShutdownGraceExpires(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "grace.db")
+// serveStuck starts palja serve with grace as --shutdown-timeout and a PUT
+// that it holds in flight (its body is never finished): the request a
+// shutdown has to wait for. The caller ends the hold with
+// h.pw.CloseWithError.
+func serveStuck(t *testing.T, grace string) (*proc, *heldRequest) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "stuck.db")
 	addr := freeAddr(t)
 	key := createKey(t, db)
-	p := startServe(t, db, addr, "--shutdown-timeout", "1s")
+	p := startServe(t, db, addr, "--shutdown-timeout", grace)
 	c := newAPIClient(p.base(), key)
 	defer c.close()
 	if r := c.must(t, "POST", "/v1/profiles", `{"external_id":"stuck","name":"서","birth_year":1985,"birth_month":3,"birth_day":3}`); r.status != 201 {
@@ -241,6 +243,15 @@ func TestShutdownGraceExpires(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no 100 Continue")
 	}
+	return p, h
+}
+
+// TestShutdownGraceExpires checks that a request that outlives
+// --shutdown-timeout does not keep the process alive: it exits (with an
+// error, since not every request finished) soon after the grace period.
+func TestShutdownGraceExpires(t *testing.T) {
+	p, h := serveStuck(t, "1s")
+	defer h.pw.CloseWithError(errors.New("test done"))
 	sent := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	code, exited := p.wait(20 * time.Second)
@@ -250,29 +261,14 @@ func TestShutdownGraceExpires(t *testing.T) {
 	if code == 0 || !strings.Contains(p.stderr.String(), "shutdown") {
 		t.Errorf("exit code %d; stderr:\n%s", code, p.stderr.String())
 	}
-	h.pw.CloseWithError(errors.New("test done"))
 	t.Logf("exit code %d after %v", code, time.Since(sent).Round(time.Millisecond))
 }
 
 // TestSecondSignalEndsAtOnce: a second SIGTERM during the grace period ends
 // the process at once, as operators expect of a stuck shutdown.
 func TestSecondSignalEndsAtOnce(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "twice.db")
-	addr := freeAddr(t)
-	key := createKey(t, db)
-	p := startServe(t, db, addr, "--shutdown-timeout", "5m")
-	c := newAPIClient(p.base(), key)
-	defer c.close()
-	if r := c.must(t, "POST", "/v1/profiles", `{"external_id":"stuck","name":"서","birth_year":1985,"birth_month":3,"birth_day":3}`); r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	h := holdPut(p.base(), key, "/v1/profiles/stuck", `{"name":"끝"}`)
+	p, h := serveStuck(t, "5m")
 	defer h.pw.CloseWithError(errors.New("test done"))
-	select {
-	case <-h.got100:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no 100 Continue")
-	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(p.stderr.String(), "shutting down"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
