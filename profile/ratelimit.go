@@ -130,8 +130,9 @@ func (c *keyCache) age(e *keyEntry, now time.Time) time.Duration {
 // joined a lookup started too early for it (before arrival−maxAge: the store
 // was slow) waits for a lookup of its own, which starts after it arrived.
 // Unknown and revoked keys are ErrUnauthorized and leave no entry behind; a
-// failing store keeps the entry as it is (expired, so the next request tries
-// again).
+// failing store keeps the entry as it is, and for keyRefresh after a failed
+// lookup the loads of that key get its error without another lookup (see
+// [keyCache.failedRecently]).
 func (c *keyCache) load(ctx context.Context, hash *[32]byte, arrival time.Time, maxAge time.Duration) (*keyEntry, error) {
 	oldest := c.stamp(arrival.Add(-maxAge))
 	recent := func(e *keyEntry) bool {
