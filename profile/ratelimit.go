@@ -107,6 +107,13 @@ func (c *keyCache) get(hash *[32]byte) *keyEntry {
 	return c.m[*hash]
 }
 
+// within reports whether the instant stamp lies in the d before now. A stamp
+// "after" now (a clock that went backwards) is not within anything.
+func (c *keyCache) within(stamp int64, now time.Time, d time.Duration) bool {
+	since := c.stamp(now) - stamp
+	return since >= 0 && since <= int64(d)
+}
+
 // age is how long before now the entry's last successful lookup started.
 // An entry checked "after" now (a clock that went backwards) has an unknown
 // age: it counts as expired.
@@ -144,11 +151,11 @@ func (c *keyCache) load(ctx context.Context, hash *[32]byte, arrival time.Time, 
 	// the third is for a clock that went backwards in between.
 	for range 3 {
 		v, err, _ := c.loads.Do(string(hash[:]), func() (any, error) {
-			e := c.get(hash)
-			if e != nil && recent(e) {
-				return e, nil
+			cur := c.get(hash)
+			if cur != nil && recent(cur) {
+				return cur, nil
 			}
-			if err := c.failedRecently(e); err != nil {
+			if err := c.failedRecently(cur); err != nil {
 				return nil, err // the store is failing: not another lookup yet
 			}
 			// The lookup is shared: it must not fail because the first
@@ -217,14 +224,10 @@ func (c *keyCache) failedRecently(e *keyEntry) error {
 	if e == nil {
 		return nil
 	}
-	f := e.failure.Load()
-	if f == nil {
-		return nil
+	if f := e.failure.Load(); f != nil && c.within(e.attempted.Load(), c.now(), keyRefresh) {
+		return *f
 	}
-	if d := c.stamp(c.now()) - e.attempted.Load(); d < 0 || d > int64(keyRefresh) {
-		return nil
-	}
-	return *f
+	return nil
 }
 
 // refresh checks a cached key against the store in the background while
@@ -239,7 +242,7 @@ func (c *keyCache) failedRecently(e *keyEntry) error {
 // applied to the existing bucket. A failing store leaves the entry as it is,
 // and once it is keyMaxAge old requests wait for a lookup.
 func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now time.Time) {
-	if d := c.stamp(now) - e.attempted.Load(); d >= 0 && d <= int64(keyRefresh) {
+	if c.within(e.attempted.Load(), now, keyRefresh) {
 		return
 	}
 	if !e.refreshing.CompareAndSwap(false, true) {
@@ -264,7 +267,7 @@ func (c *keyCache) apply(e *keyEntry, k *APIKey, checked time.Time) {
 	e.key.Store(k)
 	e.checked.Store(c.stamp(checked))
 	if k.LastUsedAt == nil || checked.Sub(*k.LastUsedAt) > touchEvery {
-		if t := e.touched.Load(); t == 0 || c.stamp(checked)-t > int64(touchEvery) || c.stamp(checked) < t {
+		if t := e.touched.Load(); t == 0 || !c.within(t, checked, touchEvery) {
 			e.touched.Store(c.stamp(checked))
 			c.touch(k.ID, checked)
 		}
