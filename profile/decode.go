@@ -94,7 +94,7 @@ func decodePatch(data []byte, p *Patch) error {
 		if errors.Is(err, errBadString) {
 			// Readable JSON, but a string the field cannot hold.
 			if field.isInt {
-				return Invalid(field.name, field.name+" must be an integer written as a plain JSON integer")
+				return Invalid(field.name, field.name+intRule)
 			}
 			return Invalid(field.name, field.name+" must be valid UTF-8 without control characters")
 		}
@@ -379,9 +379,13 @@ func fieldOf(key []byte) *patchField {
 	return nil
 }
 
+// intRule ends the message for a value of an integer field that is not a
+// plain JSON integer.
+const intRule = " must be an integer written as a plain JSON integer"
+
 func (f *patchField) set(p *Patch, k kind, sv []byte, iv int) error {
 	if f.isInt {
-		return setOpt(f.num(p), f.name, k, kindInt, iv, " must be an integer written as a plain JSON integer")
+		return setOpt(f.num(p), f.name, k, kindInt, iv, intRule)
 	}
 	return setOpt(f.str(p), f.name, k, kindString, string(sv), " must be a string")
 }
