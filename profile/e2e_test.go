@@ -30,25 +30,7 @@ type env struct {
 	key     string // rate 1000/s, burst 1000
 	account string
 	metrics *countMetrics
-	log     *lockedBuffer // everything the server logged
-}
-
-// lockedBuffer collects log output from the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	log     *profile.LockedBuffer // everything the server logged
 }
 
 type countMetrics struct {
@@ -78,7 +60,7 @@ func newEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	m := &countMetrics{}
-	logs := &lockedBuffer{}
+	logs := &profile.LockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := profile.NewHandler(logger, db.Profiles(), db, profile.Config{Rate: 10, Burst: 20, Metrics: m, Ready: db.Ping})
 	srv := httptest.NewServer(h)

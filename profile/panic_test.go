@@ -18,19 +18,21 @@ import (
 	"time"
 )
 
-// panicLog is a log destination safe for the server's goroutines.
-type panicLog struct {
+// LockedBuffer collects log output from the server's goroutines. It is
+// exported for the external tests of this package (e2e_test.go and the
+// others in package profile_test).
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *panicLog) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *panicLog) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -111,10 +113,10 @@ func TestPanicIsA500(t *testing.T) {
 	store := &panicStore{}
 	keys := &memKeys{}
 	key, _ := keys.add(1000, 1000)
-	var logBuf panicLog
+	var logBuf LockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{ReplaceAttr: withoutClockValues}))
 	srv := httptest.NewUnstartedServer(NewHandler(logger, store, keys, Config{}))
-	var serverLog panicLog // net/http's own log: it would report a panic that reached it
+	var serverLog LockedBuffer // net/http's own log: it would report a panic that reached it
 	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
 	srv.Start()
 	defer srv.Close()
