@@ -118,10 +118,29 @@ func (p *inProcess) stop(t *testing.T) {
 // body.
 func (p *inProcess) call(t *testing.T, key, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, p.base+path, strings.NewReader(body))
-	req.Header.Set("X-API-Key", key)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, b := send(t, http.DefaultClient, method, p.base+path, body, "X-API-Key", key)
+	return res.StatusCode, string(b)
+}
+
+// send sends a request with body (as JSON when not empty) and headers, name
+// and value pairs, and returns the answer with its body read.
+func send(t *testing.T, c *http.Client, method, url, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +149,7 @@ func (p *inProcess) call(t *testing.T, key, method, path, body string) (int, str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.StatusCode, string(b)
+	return res, b
 }
 
 // TestServe runs the program as a user would: serve on a fresh database,
