@@ -184,13 +184,6 @@ func keyIDArg(fs *flag.FlagSet) (string, error) {
 	return id, nil
 }
 
-// setFlags returns the names of the flags given on the command line.
-func setFlags(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	return set
-}
-
 // describeLimits says what a key's limits are, in words.
 func describeLimits(rate float64, burst int) string {
 	r := "rate: the server's default (PALJA_RATE)"
