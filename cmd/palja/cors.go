@@ -3,10 +3,38 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/go-chi/cors"
 )
+
+// corsHandler is the CORS middleware for the allowed origins ("*" or a
+// list checked by [checkOrigins]): the API's methods, the request headers
+// it reads and the response headers a browser script may see.
+func corsHandler(origins []string) func(http.Handler) http.Handler {
+	return cors.Handler(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{"GET", "POST", "PUT", "DELETE"},
+		AllowedHeaders: []string{"X-API-Key", "Content-Type", "If-Match", "Idempotency-Key"},
+		ExposedHeaders: []string{"ETag", "Retry-After", "X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Location", "Idempotent-Replayed"},
+		MaxAge:         600,
+	})
+}
+
+// splitOrigins returns the entries of a comma list of origins, trimmed,
+// without empty ones.
+func splitOrigins(list string) []string {
+	var origins []string
+	for _, o := range strings.Split(list, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	return origins
+}
 
 // checkOrigins checks the allowed CORS origins: "*" alone, or a comma
 // list of origins as browsers send them in the Origin header,
@@ -14,12 +42,7 @@ import (
 // wildcard or a default port would never match a browser's Origin, so it is
 // an error rather than a silently closed door.
 func checkOrigins(list string) error {
-	var origins []string
-	for _, o := range strings.Split(list, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
+	origins := splitOrigins(list)
 	for _, o := range origins {
 		if o == "*" {
 			if len(origins) > 1 {
@@ -34,6 +57,8 @@ func checkOrigins(list string) error {
 	return nil
 }
 
+// checkOrigin checks one allowed origin other than "*". Its error goes
+// after the quoted origin: "<origin> has a wildcard: …".
 func checkOrigin(o string) error {
 	const want = "scheme://host[:port], such as https://app.example.com"
 	if strings.Contains(o, "*") {
