@@ -87,3 +87,14 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 	}
 	return db, nil
 }
+
+// withDB opens the database at path as [openDB] does, runs work on it and
+// closes it.
+func withDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer, work func(db *storage.DB) error) error {
+	db, err := openDB(ctx, getenv, path, create, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return work(db)
+}
