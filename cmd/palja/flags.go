@@ -86,6 +86,20 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// isHelpFlag reports whether arg is -h, -help or --help: a request for a
+// command's usage where no flag set parses it (the keys dispatcher before
+// its subcommand, encryption-key, which takes no flags). The usage then
+// goes to stderr and the command returns errHelp. The top-level "palja -h"
+// differs on purpose: it is the same as "palja help" and prints to stdout,
+// and it never took -help.
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 // parseArgs parses flags and positional arguments in any order, so that
 // "keys limits KEY --rate 5" and "keys limits --rate 5 KEY" are the same;
 // fs.Args() then holds the positional arguments. A "-" followed by a digit

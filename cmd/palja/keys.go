@@ -39,10 +39,12 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "palja keys: missing subcommand (create, list, revoke or limits)\n\n%s", keysUsage)
 		return errUsage
 	}
-	switch sub, rest := args[0], args[1:]; sub {
-	case "-h", "-help", "--help", "help":
+	sub, rest := args[0], args[1:]
+	if sub == "help" || isHelpFlag(sub) {
 		fmt.Fprint(stderr, keysUsage)
 		return errHelp
+	}
+	switch sub {
 	case "create":
 		return runKeysCreate(ctx, rest, getenv, stdout, stderr)
 	case "list":
@@ -52,7 +54,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	case "limits":
 		return runKeysLimits(ctx, rest, getenv, stderr)
 	}
-	fmt.Fprintf(stderr, "palja keys: unknown subcommand %s\n\n%s", quoteArg(args[0]), keysUsage)
+	fmt.Fprintf(stderr, "palja keys: unknown subcommand %s\n\n%s", quoteArg(sub), keysUsage)
 	return errUsage
 }
 

@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runChart(rest, stdout, stderr)
 	case "encryption-key":
 		return runEncryptionKey(rest, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "--help": // not -help: see isHelpFlag
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
