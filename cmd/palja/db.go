@@ -49,7 +49,7 @@ func keyring(getenv func(string) string, dbPath string, create bool, stderr io.W
 	}
 	kr, created, err := crypto.LoadOrCreateKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("encryption key file: %w", err)
+		return nil, err // crypto's error names the key file
 	}
 	if created {
 		fmt.Fprintf(stderr, "palja: WARNING: PALJA_ENCRYPTION_KEYS is not set; generated a new encryption key in %s (mode 0600). "+
@@ -73,7 +73,7 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 		return nil, fmt.Errorf("no database at %s (check --db or PALJA_DB; only serve and keys create make a new one)", path)
 	case isNew:
 	case err != nil:
-		return nil, fmt.Errorf("database %s: %w", path, err)
+		return nil, fmt.Errorf("database: %w", err) // err names path
 	case fi.IsDir():
 		return nil, fmt.Errorf("database %s is a directory, not a file", path)
 	}

@@ -41,7 +41,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
 	})
 	if err != nil {
-		return fmt.Errorf("reencrypt (after %d profiles; run it again to resume): %w", n, err)
+		return fmt.Errorf("stopped after %d profiles (run it again to resume): %w", n, err)
 	}
 	fmt.Fprintf(stderr, "reencrypt: done, %d profiles re-encrypted\n", n)
 	return nil
