@@ -55,13 +55,20 @@ type bufferedLog struct {
 	mu     sync.Mutex
 	out    io.Writer
 	w      *bufio.Writer
+	every  time.Duration // logFlushInterval but in tests
 	stop   chan struct{}
 	done   chan struct{}
 	closed bool
 }
 
 func newBufferedLog(w io.Writer) *bufferedLog {
-	b := &bufferedLog{out: w, w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	return newBufferedLogEvery(w, logFlushInterval)
+}
+
+// newBufferedLogEvery is newBufferedLog flushing every d instead of every
+// logFlushInterval, so that a test sees only the flushes it causes.
+func newBufferedLogEvery(w io.Writer, d time.Duration) *bufferedLog {
+	b := &bufferedLog{out: w, w: bufio.NewWriterSize(w, 64<<10), every: d, stop: make(chan struct{}), done: make(chan struct{})}
 	go b.flushLoop()
 	return b
 }
@@ -95,7 +102,7 @@ func (b *bufferedLog) recover(err error) error {
 
 func (b *bufferedLog) flushLoop() {
 	defer close(b.done)
-	t := time.NewTicker(logFlushInterval)
+	t := time.NewTicker(b.every)
 	defer t.Stop()
 	for {
 		select {
