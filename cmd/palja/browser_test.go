@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,9 +32,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
 )
 
 func TestPlaygroundInBrowser(t *testing.T) {
@@ -65,19 +62,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	pageOrigin := "http://" + pageLn.Addr().String()
 	apiOrigin := "http://" + apiLn.Addr().String()
 
-	kr, err := crypto.NewKeyring("k1", map[crypto.KeyID][]byte{"k1": bytes.Repeat([]byte{5}, 32)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, storage.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	cfg := profile.Config{Ready: db.Ping}
-	if err := webConfig(&cfg, pageOrigin); err != nil {
-		t.Fatal(err)
-	}
+	db, cfg := newWebDB(t, pageOrigin)
 	h := profile.NewHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), db.Profiles(), db, cfg)
 	for _, ln := range []net.Listener{pageLn, apiLn} {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}

@@ -318,20 +318,26 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 		{map[string]string{"PALJA_BURST": "-3"}, "PALJA_BURST must be a positive integer"},
 		{map[string]string{"PALJA_CORS_ORIGINS": "foo"}, `PALJA_CORS_ORIGINS: "foo" is not an origin`},
 	} {
-		t.Run(c.want, func(t *testing.T) {
-			dir := t.TempDir()
-			env := map[string]string{"PALJA_DB": filepath.Join(dir, "p.db"), "PALJA_ADDR": freeAddr(t)}
-			for k, v := range c.env {
-				env[k] = v
-			}
-			_, stderr, err := runCLI(t, env, "serve")
-			if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("run = %v, want %q (exit 1)\n%s", err, c.want, stderr)
-			}
-			if files := dirFiles(t, dir); len(files) > 0 {
-				t.Errorf("created %v", files)
-			}
-		})
+		t.Run(c.want, func(t *testing.T) { serveRefuses(t, c.env, c.want) })
+	}
+}
+
+// serveRefuses checks that serve, with vars in its environment (and
+// PALJA_DB in a new directory and a free PALJA_ADDR), fails at start-up
+// with an error (exit 1) saying want, before it creates any file.
+func serveRefuses(t *testing.T, vars map[string]string, want string) {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"PALJA_DB": filepath.Join(dir, "p.db"), "PALJA_ADDR": freeAddr(t)}
+	for k, v := range vars {
+		env[k] = v
+	}
+	_, stderr, err := runCLI(t, env, "serve")
+	if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), want) {
+		t.Errorf("run = %v, want %q (exit 1)\n%s", err, want, stderr)
+	}
+	if files := dirFiles(t, dir); len(files) > 0 {
+		t.Errorf("created %v", files)
 	}
 }
 
@@ -360,15 +366,7 @@ func TestConfigValidation(t *testing.T) {
 		{"PALJA_ENCRYPTION_KEYS", "\t\n", "PALJA_ENCRYPTION_KEYS is set but blank"},
 	} {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {
-			dir := t.TempDir()
-			env := map[string]string{"PALJA_DB": filepath.Join(dir, "p.db"), "PALJA_ADDR": freeAddr(t), c.name: c.value}
-			_, stderr, err := runCLI(t, env, "serve")
-			if err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("run = %v, want %q (exit 1)\n%s", err, c.want, stderr)
-			}
-			if files := dirFiles(t, dir); len(files) > 0 {
-				t.Errorf("created %v", files)
-			}
+			serveRefuses(t, map[string]string{c.name: c.value}, c.want)
 		})
 	}
 	// A blank PALJA_ENCRYPTION_KEYS is an error for every command.

@@ -175,6 +175,13 @@ func (s *crashStats) add(f func(*crashStats)) {
 	s.mu.Unlock()
 }
 
+// acked returns how many writes were acknowledged so far.
+func (s *crashStats) acked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ackCreates + s.ackUpdates
+}
+
 // crashWorker writes to its own profiles, one request at a time.
 type crashWorker struct {
 	id    int
@@ -551,10 +558,17 @@ func TestCrashRecovery(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("round %d: state after the restart is wrong; log of the server:\n%s", round, p.stderr.String())
 		}
-		before := stats.ackCreates + stats.ackUpdates
+		before := stats.acked()
 		var wg sync.WaitGroup
 		for _, w := range workers {
 			wg.Go(func() { w.run(t, c) })
+		}
+		// The kill point: a random time after the round's first
+		// acknowledged write, so that every round has writes to verify.
+		for deadline := time.Now().Add(20 * time.Second); stats.acked() == before; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: no write acknowledged within 20s; log of the server:\n%s", round, p.stderr.String())
+			}
 		}
 		delay := time.Duration(100+rng.IntN(1200)) * time.Millisecond
 		time.Sleep(delay)
@@ -562,7 +576,7 @@ func TestCrashRecovery(t *testing.T) {
 		wg.Wait()
 		c.close()
 		stats.killCount++
-		t.Logf("round %d: SIGKILL after %v of load, %d writes acknowledged in the round", round, delay, stats.ackCreates+stats.ackUpdates-before)
+		t.Logf("round %d: SIGKILL %v after the first acknowledged write, %d writes acknowledged in the round", round, delay, stats.acked()-before)
 	}
 	p := startServe(t, db, addr)
 	c := newAPIClient(p.base(), key)

@@ -13,8 +13,7 @@ const encryptionKeyUsage = "usage: palja encryption-key\n\nPrints a new 256-bit 
 // form PALJA_ENCRYPTION_KEYS takes, for a key rotation.
 func runEncryptionKey(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "-h", "-help", "--help":
+		if isHelpFlag(args[0]) {
 			fmt.Fprint(stderr, encryptionKeyUsage)
 			return errHelp
 		}

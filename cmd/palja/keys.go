@@ -33,137 +33,156 @@ PALJA_BURST. keys limits changes only the flags given, at least one.
 // maxKeyName is the longest key name, in characters.
 const maxKeyName = 100
 
+// runKeys is "palja keys": it runs the subcommand named by args[0].
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "palja keys: missing subcommand (create, list, revoke or limits)\n\n%s", keysUsage)
 		return errUsage
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	sub, rest := args[0], args[1:]
+	if sub == "help" || isHelpFlag(sub) {
 		fmt.Fprint(stderr, keysUsage)
 		return errHelp
-	case "create", "list", "revoke", "limits":
-	default:
-		fmt.Fprintf(stderr, "palja keys: unknown subcommand %s\n\n%s", quoteArg(args[0]), keysUsage)
-		return errUsage
 	}
-	fs := newFlagSet("keys "+args[0], keysUsage, stderr)
+	switch sub {
+	case "create":
+		return runKeysCreate(ctx, rest, getenv, stdout, stderr)
+	case "list":
+		return runKeysList(ctx, rest, getenv, stdout, stderr)
+	case "revoke":
+		return runKeysRevoke(ctx, rest, getenv, stderr)
+	case "limits":
+		return runKeysLimits(ctx, rest, getenv, stderr)
+	}
+	fmt.Fprintf(stderr, "palja keys: unknown subcommand %s\n\n%s", quoteArg(sub), keysUsage)
+	return errUsage
+}
+
+// newKeysFlagSet returns the flag set of "palja keys <sub>", with --db.
+func newKeysFlagSet(sub string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
+	fs := newFlagSet("keys "+sub, keysUsage, stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	// Each subcommand parses its flags and returns the work to do on the
-	// database, which is opened once below. Only create may create the
-	// database.
-	var work func(db *storage.DB) error
-	create := false
-	switch args[0] {
-	case "create":
-		create = true
-		name := fs.String("name", "", "a name for the key (required; 1 to 100 printable characters)")
-		account := fs.String("account", "", "the account the key belongs to (default: a new account)")
-		rate := fs.Float64("rate", 0, "requests per second (0 or left out: the server's PALJA_RATE)")
-		burst := fs.Int("burst", 0, "burst (0 or left out: the server's PALJA_BURST)")
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if err := noArgs(fs); err != nil {
-			return err
-		}
-		n, err := keyName(*name)
-		if err != nil {
-			return usageError(fs, "%v", err)
-		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
-			return usageError(fs, "--%v", err)
-		}
-		work = func(db *storage.DB) error {
-			secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
-			if errors.Is(err, profile.ErrNotFound) {
-				return fmt.Errorf("no account %s", quoteArg(*account))
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "created key %s (%s) for account %s; %s\n", k.ID, k.Prefix+"…", k.AccountID, describeLimits(k.Rate, k.Burst))
-			fmt.Fprintln(stdout, secret)
-			return nil
-		}
-	case "list":
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if err := noArgs(fs); err != nil {
-			return err
-		}
-		work = func(db *storage.DB) error {
-			keys, err := db.ListKeys(ctx)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tPREFIX\tRATE\tBURST\tCREATED\tLAST USED\tREVOKED")
-			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, displayName(k.Name), k.AccountID, k.Prefix,
-					orDefault(k.Rate == 0, fmt.Sprint(k.Rate)), orDefault(k.Burst == 0, fmt.Sprint(k.Burst)),
-					k.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
-			}
-			return tw.Flush()
-		}
-	case "revoke":
-		if err := parseArgs(fs, args[1:]); err != nil {
-			return err
-		}
-		id, err := keyIDArg(fs)
-		if err != nil {
-			return err
-		}
-		work = func(db *storage.DB) error {
-			if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "revoked %s\n", id)
-			return nil
-		}
-	case "limits":
-		rate := fs.Float64("rate", 0, "requests per second (0: back to the server's PALJA_RATE)")
-		burst := fs.Int("burst", 0, "burst (0: back to the server's PALJA_BURST)")
-		if err := parseArgs(fs, args[1:]); err != nil {
-			return err
-		}
-		id, err := keyIDArg(fs)
-		if err != nil {
-			return err
-		}
-		set := setFlags(fs)
-		if !set["rate"] && !set["burst"] {
-			return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
-		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
-			return usageError(fs, "--%v", err)
-		}
-		work = func(db *storage.DB) error {
-			// Only the flags given change, in one statement.
-			var rp *float64
-			var bp *int
-			if set["rate"] {
-				rp = rate
-			}
-			if set["burst"] {
-				bp = burst
-			}
-			r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
-			if err := keyErr(err, id); err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "limits of %s set: %s; a running server applies them within a second\n", id, describeLimits(r, b))
-			return nil
-		}
+	return fs, &d
+}
+
+// runKeysCreate is "palja keys create": it creates a key, printing its
+// secret alone on stdout and what it is on stderr. It is the only keys
+// subcommand that may create the database.
+func runKeysCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, d := newKeysFlagSet("create", getenv, stderr)
+	name := fs.String("name", "", "a name for the key (required; 1 to 100 printable characters)")
+	account := fs.String("account", "", "the account the key belongs to (default: a new account)")
+	rate := fs.Float64("rate", 0, "requests per second (0 or left out: the server's PALJA_RATE)")
+	burst := fs.Int("burst", 0, "burst (0 or left out: the server's PALJA_BURST)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	db, err := openDB(ctx, getenv, d.db, create, stderr)
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	n, err := keyName(*name)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	if err := storage.CheckLimits(*rate, *burst); err != nil {
+		return usageError(fs, "--%v", err)
+	}
+	return withDB(ctx, getenv, d.db, true, stderr, func(db *storage.DB) error {
+		secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
+		if errors.Is(err, profile.ErrNotFound) {
+			return fmt.Errorf("no account %s", quoteArg(*account))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "created key %s (%s) for account %s; %s\n", k.ID, k.Prefix+"…", k.AccountID, describeLimits(k.Rate, k.Burst))
+		fmt.Fprintln(stdout, secret)
+		return nil
+	})
+}
+
+// runKeysList is "palja keys list": a table of every key, never a secret.
+func runKeysList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, d := newKeysFlagSet("list", getenv, stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+		keys, err := db.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tACCOUNT\tPREFIX\tRATE\tBURST\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, displayName(k.Name), k.AccountID, k.Prefix,
+				orDefault(k.Rate == 0, fmt.Sprint(k.Rate)), orDefault(k.Burst == 0, fmt.Sprint(k.Burst)),
+				k.CreatedAt.UTC().Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
+		}
+		return tw.Flush()
+	})
+}
+
+// runKeysRevoke is "palja keys revoke KEY_ID".
+func runKeysRevoke(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs, d := newKeysFlagSet("revoke", getenv, stderr)
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	id, err := keyIDArg(fs)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return work(db)
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+		if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "revoked %s\n", id)
+		return nil
+	})
+}
+
+// runKeysLimits is "palja keys limits KEY_ID": it changes the limits
+// given as flags, at least one, and keeps the others.
+func runKeysLimits(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs, d := newKeysFlagSet("limits", getenv, stderr)
+	rate := fs.Float64("rate", 0, "requests per second (0: back to the server's PALJA_RATE)")
+	burst := fs.Int("burst", 0, "burst (0: back to the server's PALJA_BURST)")
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	id, err := keyIDArg(fs)
+	if err != nil {
+		return err
+	}
+	set := setFlags(fs)
+	if !set["rate"] && !set["burst"] {
+		return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
+	}
+	if err := storage.CheckLimits(*rate, *burst); err != nil {
+		return usageError(fs, "--%v", err)
+	}
+	// Only the flags given change, in one statement.
+	var rp *float64
+	var bp *int
+	if set["rate"] {
+		rp = rate
+	}
+	if set["burst"] {
+		bp = burst
+	}
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+		r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
+		if err := keyErr(err, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "limits of %s set: %s; a running server applies them within a second\n", id, describeLimits(r, b))
+		return nil
+	})
 }
 
 // keyIDArg returns the one positional argument of revoke and limits, the
@@ -182,13 +201,6 @@ func keyIDArg(fs *flag.FlagSet) (string, error) {
 			"the secret is not shown here", strings.TrimPrefix(fs.Name(), "keys "))
 	}
 	return id, nil
-}
-
-// setFlags returns the names of the flags given on the command line.
-func setFlags(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	return set
 }
 
 // describeLimits says what a key's limits are, in words.

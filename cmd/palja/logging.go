@@ -3,11 +3,44 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
+
+// newLogger returns the server's logger (text, or JSON with
+// PALJA_LOG_FORMAT=json; level from PALJA_LOG_LEVEL, default info), writing
+// to w through a buffer, and the function that flushes it for good. An
+// unknown level or format is an error.
+func newLogger(getenv func(string) string, w io.Writer) (*slog.Logger, func() error, error) {
+	var level slog.Level
+	switch l := strings.ToLower(getenv("PALJA_LOG_LEVEL")); l {
+	case "", "info":
+		level = slog.LevelInfo
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return nil, nil, errors.New("PALJA_LOG_LEVEL must be debug, info, warn or error")
+	}
+	format := strings.ToLower(getenv("PALJA_LOG_FORMAT"))
+	if format != "" && format != "text" && format != "json" {
+		return nil, nil, errors.New("PALJA_LOG_FORMAT must be text or json")
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	buf := newBufferedLog(w)
+	var h slog.Handler = slog.NewTextHandler(buf, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(buf, opts)
+	}
+	return slog.New(urgentHandler{h, buf}), buf.Close, nil
+}
 
 // logFlushInterval bounds how long a log line may wait in the buffer.
 const logFlushInterval = 100 * time.Millisecond
@@ -22,13 +55,20 @@ type bufferedLog struct {
 	mu     sync.Mutex
 	out    io.Writer
 	w      *bufio.Writer
+	every  time.Duration // logFlushInterval but in tests
 	stop   chan struct{}
 	done   chan struct{}
 	closed bool
 }
 
 func newBufferedLog(w io.Writer) *bufferedLog {
-	b := &bufferedLog{out: w, w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	return newBufferedLogEvery(w, logFlushInterval)
+}
+
+// newBufferedLogEvery is newBufferedLog flushing every d instead of every
+// logFlushInterval, so that a test sees only the flushes it causes.
+func newBufferedLogEvery(w io.Writer, d time.Duration) *bufferedLog {
+	b := &bufferedLog{out: w, w: bufio.NewWriterSize(w, 64<<10), every: d, stop: make(chan struct{}), done: make(chan struct{})}
 	go b.flushLoop()
 	return b
 }
@@ -62,7 +102,7 @@ func (b *bufferedLog) recover(err error) error {
 
 func (b *bufferedLog) flushLoop() {
 	defer close(b.done)
-	t := time.NewTicker(logFlushInterval)
+	t := time.NewTicker(b.every)
 	defer t.Stop()
 	for {
 		select {

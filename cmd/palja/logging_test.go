@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // flakyWriter fails its writes while broken is set.
@@ -21,9 +22,13 @@ func (f *flakyWriter) Write(p []byte) (int, error) {
 	return f.buf.Write(p)
 }
 
+// TestBufferedLog checks what is written when. Its buffer is flushed only
+// by what the test does: with the server's 100 ms, a slow run (-race on a
+// busy machine) would see the timed flush write "first" early, and read
+// out.buf while the flush goroutine writes it.
 func TestBufferedLog(t *testing.T) {
 	out := &flakyWriter{}
-	b := newBufferedLog(out)
+	b := newBufferedLogEvery(out, time.Hour)
 	logger := slog.New(urgentHandler{slog.NewTextHandler(b, nil), b})
 	logger.Info("first")
 	if out.buf.Len() != 0 {
@@ -51,5 +56,25 @@ func TestBufferedLog(t *testing.T) {
 	logger.Info("closed")
 	if !strings.Contains(out.buf.String(), "closed") {
 		t.Error("a line after Close was not written through")
+	}
+}
+
+// TestBufferedLogFlushesInTime: a line below Warn is written by the timed
+// flush, without a Close.
+func TestBufferedLogFlushesInTime(t *testing.T) {
+	out := &flakyWriter{}
+	b := newBufferedLogEvery(out, time.Millisecond)
+	defer b.Close()
+	slog.New(urgentHandler{slog.NewTextHandler(b, nil), b}).Info("later")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		b.mu.Lock() // the flush writes out under b.mu
+		written := strings.Contains(out.buf.String(), "later")
+		b.mu.Unlock()
+		if written {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an info line was not flushed within 10s")
+		}
 	}
 }

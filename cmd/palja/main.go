@@ -24,23 +24,36 @@ import (
 )
 
 func main() {
+	ctx, stop := signalContext()
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// signalContext returns a context that is done at the first SIGINT or
+// SIGTERM. After that first signal (a graceful shutdown has begun), a
+// second one gets Go's default behaviour: it ends the process at once.
+func signalContext() (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal (a graceful shutdown has begun), a second
-		// one gets Go's default behaviour: it ends the process at once.
 		<-ctx.Done()
 		stop()
 	}()
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
-	stop()
+	return ctx, stop
+}
+
+// exitCode is the exit status for what run returned: 0 for success or
+// help, 2 for a usage error (already explained on stderr), otherwise 1,
+// after printing the error on stderr.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, errHelp):
+		return 0
 	case errors.Is(err, errUsage):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "palja:", err)
-		os.Exit(1)
+		return 2
 	}
+	fmt.Fprintln(stderr, "palja:", err)
+	return 1
 }
 
 var (
@@ -82,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runChart(rest, stdout, stderr)
 	case "encryption-key":
 		return runEncryptionKey(rest, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "--help": // not -help: see isHelpFlag
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

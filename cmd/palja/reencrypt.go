@@ -32,17 +32,14 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 	if *batch < 1 {
 		return usageError(fs, "--batch must be at least 1")
 	}
-	db, err := openDB(ctx, getenv, d.db, false, stderr)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
-		fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+		n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
+			fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
+		})
+		if err != nil {
+			return fmt.Errorf("stopped after %d profiles (run it again to resume): %w", n, err)
+		}
+		fmt.Fprintf(stderr, "reencrypt: done, %d profiles re-encrypted\n", n)
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("reencrypt (after %d profiles; run it again to resume): %w", n, err)
-	}
-	fmt.Fprintf(stderr, "reencrypt: done, %d profiles re-encrypted\n", n)
-	return nil
 }

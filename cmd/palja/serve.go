@@ -119,7 +119,7 @@ func bootstrapKey(ctx context.Context, db interface {
 }, stderr io.Writer) error {
 	secret, k, created, err := db.CreateFirstKey(ctx, "bootstrap")
 	if err != nil {
-		return fmt.Errorf("create bootstrap key: %w", err)
+		return err // the store's error says "create first key"
 	}
 	if !created {
 		return nil

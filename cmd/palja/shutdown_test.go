@@ -110,6 +110,10 @@ func TestGracefulShutdown(t *testing.T) {
 		wg         sync.WaitGroup
 	)
 	ls := make([]*loader, loaders)
+	// Each loader says once that it has had loadedAfter writes
+	// acknowledged: the load is running before the signal.
+	const loadedAfter = 5
+	loaded := make(chan struct{}, loaders)
 	first := p
 	for i := range ls {
 		l := &loader{acked: 1}
@@ -135,6 +139,9 @@ func TestGracefulShutdown(t *testing.T) {
 					return
 				}
 				l.ok++
+				if l.ok == loadedAfter {
+					loaded <- struct{}{}
+				}
 				if terminated.Load() {
 					l.okAfterTerm++
 				}
@@ -157,7 +164,13 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("held request %d: no 100 Continue", i)
 		}
 	}
-	time.Sleep(200 * time.Millisecond) // some load before the signal
+	for range loaders {
+		select {
+		case <-loaded:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("the loaders had not had %d writes each acknowledged after 20s", loadedAfter)
+		}
+	}
 
 	terminated.Store(true)
 	sent := time.Now()

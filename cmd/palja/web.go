@@ -7,10 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/cors"
 
 	"github.com/palja/palja/docs"
 	"github.com/palja/palja/profile"
@@ -32,20 +30,8 @@ var playgroundFiles embed.FS
 //   - GET /openapi.json, the OpenAPI document of the API.
 //   - GET /, the playground page, with its files under /playground/.
 func webConfig(cfg *profile.Config, corsOrigins string) error {
-	var origins []string
-	for _, o := range strings.Split(corsOrigins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			origins = append(origins, o)
-		}
-	}
-	if len(origins) > 0 {
-		cfg.Middleware = append(cfg.Middleware, cors.Handler(cors.Options{
-			AllowedOrigins: origins,
-			AllowedMethods: []string{"GET", "POST", "PUT", "DELETE"},
-			AllowedHeaders: []string{"X-API-Key", "Content-Type", "If-Match", "Idempotency-Key"},
-			ExposedHeaders: []string{"ETag", "Retry-After", "X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Location", "Idempotent-Replayed"},
-			MaxAge:         600,
-		}))
+	if origins := splitOrigins(corsOrigins); len(origins) > 0 {
+		cfg.Middleware = append(cfg.Middleware, corsHandler(origins))
 	}
 
 	m := newMetrics()

@@ -28,7 +28,10 @@ type webServer struct {
 	key string // rate 1000/s, burst 1000
 }
 
-func newWebServer(t *testing.T, corsOrigins string) *webServer {
+// newWebDB opens a new database in t.TempDir(), closed when the test and
+// its other cleanups are done, and returns it with the handler
+// configuration that serve gives it for corsOrigins.
+func newWebDB(t *testing.T, corsOrigins string) (*storage.DB, profile.Config) {
 	t.Helper()
 	kr, err := crypto.NewKeyring("k1", map[crypto.KeyID][]byte{"k1": bytes.Repeat([]byte{9}, 32)})
 	if err != nil {
@@ -38,16 +41,20 @@ func newWebServer(t *testing.T, corsOrigins string) *webServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	cfg := profile.Config{Ready: db.Ping}
 	if err := webConfig(&cfg, corsOrigins); err != nil {
 		t.Fatal(err)
 	}
+	return db, cfg
+}
+
+func newWebServer(t *testing.T, corsOrigins string) *webServer {
+	t.Helper()
+	db, cfg := newWebDB(t, corsOrigins)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &webServer{Server: httptest.NewServer(profile.NewHandler(logger, db.Profiles(), db, cfg)), db: db}
-	t.Cleanup(func() {
-		s.Close()
-		db.Close()
-	})
+	t.Cleanup(s.Close) // before the database's cleanup
 	s.key = s.newKey(t, 1000, 1000)
 	return s
 }
