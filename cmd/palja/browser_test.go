@@ -35,7 +35,7 @@ import (
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 func TestPlaygroundInBrowser(t *testing.T) {
@@ -69,7 +69,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, storage.Options{Synchronous: "NORMAL"})
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

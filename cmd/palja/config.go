@@ -18,7 +18,7 @@ import (
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // dbFlags are the flags every command that touches data takes.
@@ -249,7 +249,7 @@ func keyring(getenv func(string) string, dbPath string, create bool, stderr io.W
 // generated only together with a new database;
 // otherwise a missing database is an error and no file is written, so
 // that a mistyped --db does not look like an empty database.
-func openDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer) (*storage.DB, error) {
+func openDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer) (*sqlite.DB, error) {
 	// SQLite in WAL mode keeps path-wal and path-shm beside the database;
 	// the database itself is path, which exists from the first open on.
 	fi, err := os.Stat(path)
@@ -267,11 +267,7 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, path, kr, storage.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return db, nil
+	return sqlite.Open(ctx, path, kr, sqlite.Options{}) // its errors name the database
 }
 
 // newLogger returns the server's logger (text, or JSON with

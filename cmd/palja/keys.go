@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 const keysUsage = `usage:
@@ -53,7 +53,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	// Each subcommand parses its flags and returns the work to do on the
 	// database, which is opened once below. Only create may create the
 	// database.
-	var work func(db *storage.DB) error
+	var work func(db *sqlite.DB) error
 	create := false
 	switch args[0] {
 	case "create":
@@ -72,10 +72,10 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return usageError(fs, "%v", err)
 		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
+		if err := sqlite.CheckLimits(*rate, *burst); err != nil {
 			return usageError(fs, "--%v", err)
 		}
-		work = func(db *storage.DB) error {
+		work = func(db *sqlite.DB) error {
 			secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
 			if errors.Is(err, profile.ErrNotFound) {
 				return fmt.Errorf("no account %s", quoteArg(*account))
@@ -94,7 +94,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err := noArgs(fs); err != nil {
 			return err
 		}
-		work = func(db *storage.DB) error {
+		work = func(db *sqlite.DB) error {
 			keys, err := db.ListKeys(ctx)
 			if err != nil {
 				return err
@@ -116,7 +116,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return err
 		}
-		work = func(db *storage.DB) error {
+		work = func(db *sqlite.DB) error {
 			if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
 				return err
 			}
@@ -137,10 +137,10 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if !set["rate"] && !set["burst"] {
 			return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
 		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
+		if err := sqlite.CheckLimits(*rate, *burst); err != nil {
 			return usageError(fs, "--%v", err)
 		}
-		work = func(db *storage.DB) error {
+		work = func(db *sqlite.DB) error {
 			// Only the flags given change, in one statement.
 			var rp *float64
 			var bp *int

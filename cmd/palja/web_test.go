@@ -17,14 +17,14 @@ import (
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/docs"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // webServer is the real API handler, configured by webConfig as serve does,
 // on a SQLite database in a temp dir.
 type webServer struct {
 	*httptest.Server
-	db  *storage.DB
+	db  *sqlite.DB
 	key string // rate 1000/s, burst 1000
 }
 
@@ -34,7 +34,7 @@ func newWebServer(t *testing.T, corsOrigins string) *webServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, storage.Options{Synchronous: "NORMAL"})
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}
