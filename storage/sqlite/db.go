@@ -58,8 +58,11 @@ type Options struct {
 
 // DB is an open palja database. It is safe for concurrent use.
 type DB struct {
-	sl  *sealed.Sealer
-	now func() time.Time
+	sl   *sealed.Sealer
+	now  func() time.Time
+	path string          // as given to Open
+	kr   *crypto.Keyring // as given to Open, for a second handle in tests
+	opts Options         // as given to Open
 
 	wdb *sqlx.DB // its single connection belongs to w
 	rdb *sqlx.DB // query-only pool
@@ -90,7 +93,7 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 	default:
 		return nil, fmt.Errorf("sqlite: open %s: synchronous %q: want FULL or NORMAL", path, opts.Synchronous)
 	}
-	db := &DB{sl: sealed.NewSealer(kr), now: opts.Now}
+	db := &DB{sl: sealed.NewSealer(kr), now: opts.Now, path: path, kr: kr, opts: opts}
 	if db.now == nil {
 		db.now = time.Now
 	}

@@ -351,24 +351,16 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var files int
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		data, err := os.ReadFile(path + suffix)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files++
+	files := RawFiles(t, db)
+	for file, data := range files {
 		for _, n := range names {
 			if bytes.Contains(data, []byte(n)) {
-				t.Errorf("%s contains the name %q", filepath.Base(path+suffix), n)
+				t.Errorf("%s contains the name %q", file, n)
 			}
 		}
 	}
-	if files < 2 {
-		t.Errorf("read %d files, want the database and its WAL", files)
+	if files[filepath.Base(path)] == nil || files[filepath.Base(path)+"-wal"] == nil {
+		t.Errorf("read %d files, want the database and its WAL", len(files))
 	}
 
 	raw := rawDB(t, path)
@@ -554,5 +546,25 @@ func TestStoredPayloadV1(t *testing.T) {
 	}
 	if again, err := db.Profiles().Get(ctx, acct, want.ID); err != nil || !reflect.DeepEqual(again, got) {
 		t.Errorf("Get after Update = %+v, %v\nwant %+v", again, err, got)
+	}
+}
+
+// TestSecondHandle writes through a second handle on the database, as a
+// second process would: each handle reads the other's writes, and one
+// update from each is kept.
+func TestSecondHandle(t *testing.T) {
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	other := OpenSecond(t, db)
+	acct := newAccount(t, db)
+	p := mustCreate(t, other, acct, "Ada", profile.Patch{})
+	if _, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error { q.Name = "Bea"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := other.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error { q.BirthDay = 18; return nil })
+	if err != nil || got.Name != "Bea" || got.BirthDay != 18 || got.Version != 3 {
+		t.Fatalf("Update through the second handle = %+v, %v", got, err)
+	}
+	if again, err := db.Profiles().Get(ctx, acct, p.ID); err != nil || !reflect.DeepEqual(again, got) {
+		t.Errorf("Get through the first handle = %+v, %v\nwant %+v", again, err, got)
 	}
 }
