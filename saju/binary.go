@@ -3,8 +3,7 @@ package saju
 import "errors"
 
 // The binary form of a [Chart] is a fixed 12 bytes, so that it can be
-// stored (sealed, by package storage/sealed) without anyone else knowing
-// its layout:
+// stored without anyone else knowing its layout:
 //
 //	offset  size  field
 //	0       1     format version, 1

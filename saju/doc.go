@@ -69,8 +69,8 @@
 //
 // A [Chart] has a versioned binary form of [ChartBinarySize] bytes
 // ([Chart.AppendBinary], [Chart.MarshalBinary], [Chart.UnmarshalBinary]),
-// which palja's storage keeps sealed as opaque bytes: the layout is known
-// only here, and every version once written stays readable.
+// which a store can keep as opaque bytes: the layout is known only here,
+// and every version once written stays readable.
 //
 // # Sources
 //
