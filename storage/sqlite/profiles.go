@@ -39,32 +39,32 @@ type rowState struct {
 	primary    bool // sealed under the keyring's primary key
 }
 
-// get reads and opens the profile named by ref in account, with the
+// get reads into r and opens the profile named by ref in account, with the
 // statements st: the writer's inside a write, the read pool's otherwise.
 // buf is scratch space for opening it (nil is fine).
-func (db *DB) get(ctx context.Context, st *stmts, buf *sealed.Buffers, account, ref string) (*profile.Profile, rowState, error) {
+func (db *DB) get(ctx context.Context, st *stmts, buf *sealed.Buffers, account, ref string, r *profileRow) (*profile.Profile, error) {
 	q := st[stProfileByExt]
 	if profile.IsID(ref) {
 		q = st[stProfileByID]
 	}
-	var r profileRow
 	err := r.scan(q.QueryRowContext(ctx, account, ref))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, rowState{}, sealed.NotFound(ref)
+		return nil, sealed.NotFound(ref)
 	}
 	if err != nil {
-		return nil, rowState{}, fmt.Errorf("sqlite: get profile: %w", err)
+		return nil, fmt.Errorf("sqlite: get profile: %w", err)
 	}
-	p, err := db.sl.OpenProfile(buf, account, &r.Row)
-	if err != nil {
-		return nil, rowState{}, err
-	}
-	return p, rowState{seq: r.Seq, externalID: r.ExternalID, primary: db.sl.IsPrimary(r.Sealed)}, nil
+	return db.sl.OpenProfile(buf, account, &r.Row)
 }
 
 // get reads the profile named by ref inside the write transaction.
 func (tx *wtx) get(account, ref string) (*profile.Profile, rowState, error) {
-	return tx.db.get(tx.ctx, tx.st, &tx.buf, account, ref)
+	var r profileRow
+	p, err := tx.db.get(tx.ctx, tx.st, &tx.buf, account, ref, &r)
+	if err != nil {
+		return nil, rowState{}, err
+	}
+	return p, rowState{seq: r.Seq, externalID: r.ExternalID, primary: tx.db.sl.IsPrimary(r.Sealed)}, nil
 }
 
 // nullable returns s as a query argument: NULL when nil.
@@ -162,8 +162,8 @@ func (s *ProfileStore) Get(ctx context.Context, account, ref string) (*profile.P
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, _, err := s.db.get(noCancel(ctx), &s.db.rs, nil, account, ref)
-	return p, err
+	var r profileRow
+	return s.db.get(noCancel(ctx), &s.db.rs, nil, account, ref, &r)
 }
 
 // Update reads the profile named by ref, lets fn change it and writes it
