@@ -11,7 +11,8 @@ import (
 // The payload is the plaintext of a profile's sealed column: every personal
 // field in a small binary layout, so that encoding appends to a reused
 // buffer without allocating and decoding allocates only the name. The chart
-// is saju's own binary form ([saju.Chart.AppendBinary]), opaque here.
+// is saju's own binary form (saju's Chart.AppendBinary), opaque here: the
+// profile's Chart is written and read by its own methods.
 //
 // Version 2, written since the chart has its own binary form:
 //

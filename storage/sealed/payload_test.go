@@ -192,3 +192,31 @@ func TestPayloadAllocs(t *testing.T) {
 		t.Errorf("parsePayload allocates %v times, want at most 1 (the name)", n)
 	}
 }
+
+// FuzzParsePayload checks that no plaintext panics the decoder, and that a
+// profile it accepts, of any version, is written (as the current version)
+// and read back unchanged.
+func FuzzParsePayload(f *testing.F) {
+	for _, patch := range []profile.Patch{{}, {BirthHour: num(23), Gender: str("female")}} {
+		b, err := appendPayload(nil, newProfile(f, "acct_x", "김영희", patch))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{1, 1 | 2 | 8, 0x07, 0xc6, 5, 15, 10, 6, 17, 16, 17, 0, 3, 1, 4, 0, 0, 3, 'A', 'd', 'a'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var box profileBox
+		if parsePayload(b, &box) != nil {
+			return
+		}
+		again, err := appendPayload(nil, &box.p)
+		if err != nil {
+			t.Fatalf("accepted % x, but appendPayload of it: %v", b, err)
+		}
+		var box2 profileBox
+		if err := parsePayload(again, &box2); err != nil || !reflect.DeepEqual(box2.p, box.p) {
+			t.Errorf("accepted % x as %+v; written and read back: %+v, %v", b, box.p, box2.p, err)
+		}
+	})
+}
