@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // BenchmarkPut measures one PUT through the whole handler (auth, limiter,
@@ -19,7 +19,7 @@ import (
 func BenchmarkPut(b *testing.B) {
 	for _, sync := range []string{"NORMAL", "FULL"} {
 		b.Run("synchronous="+sync, func(b *testing.B) {
-			db, err := storage.Open(context.Background(), filepath.Join(b.TempDir(), "b.db"), testKeyring(b), storage.Options{Synchronous: sync})
+			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "b.db"), testKeyring(b), sqlite.Options{Synchronous: sync})
 			if err != nil {
 				b.Fatal(err)
 			}

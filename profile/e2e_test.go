@@ -18,14 +18,14 @@ import (
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // env is one palja API over HTTP on a real SQLite file in a temp dir.
 type env struct {
 	t       testing.TB
 	srv     *httptest.Server
-	db      *storage.DB
+	db      *sqlite.DB
 	dbPath  string
 	key     string // rate 1000/s, burst 1000
 	account string
@@ -55,7 +55,7 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	dir := tb.TempDir()
 	path := filepath.Join(dir, "palja.db")
-	db, err := storage.Open(context.Background(), path, testKeyring(tb), storage.Options{Synchronous: "NORMAL"})
+	db, err := sqlite.Open(context.Background(), path, testKeyring(tb), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -65,6 +65,13 @@
 // the least frequent, ties going to the first in the order wood, fire,
 // earth, metal, water; the day master is the day stem and its element.
 //
+// # Binary form
+//
+// A [Chart] has a versioned binary form of [ChartBinarySize] bytes
+// ([Chart.AppendBinary], [Chart.MarshalBinary], [Chart.UnmarshalBinary]),
+// which a store can keep as opaque bytes: the layout is known only here,
+// and every version once written stays readable.
+//
 // # Sources
 //
 //   - J. Meeus, Astronomical Algorithms, 2nd ed., Willmann-Bell, 1998:

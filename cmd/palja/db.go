@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/palja/palja/crypto"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // dbFlags are the flags every command that touches data takes.
@@ -63,7 +63,7 @@ func keyring(getenv func(string) string, dbPath string, create bool, stderr io.W
 // generated only together with a new database;
 // otherwise a missing database is an error and no file is written, so
 // that a mistyped --db does not look like an empty database.
-func openDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer) (*storage.DB, error) {
+func openDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer) (*sqlite.DB, error) {
 	// SQLite in WAL mode keeps path-wal and path-shm beside the database;
 	// the database itself is path, which exists from the first open on.
 	fi, err := os.Stat(path)
@@ -81,16 +81,12 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 	if err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, path, kr, storage.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return db, nil
+	return sqlite.Open(ctx, path, kr, sqlite.Options{}) // its errors name the database
 }
 
 // withDB opens the database at path as [openDB] does, runs work on it and
 // closes it.
-func withDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer, work func(db *storage.DB) error) error {
+func withDB(ctx context.Context, getenv func(string) string, path string, create bool, stderr io.Writer, work func(db *sqlite.DB) error) error {
 	db, err := openDB(ctx, getenv, path, create, stderr)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 const keysUsage = `usage:
@@ -85,10 +85,10 @@ func runKeysCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
-	if err := storage.CheckLimits(*rate, *burst); err != nil {
+	if err := sqlite.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
-	return withDB(ctx, getenv, d.db, true, stderr, func(db *storage.DB) error {
+	return withDB(ctx, getenv, d.db, true, stderr, func(db *sqlite.DB) error {
 		secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
 		if errors.Is(err, profile.ErrNotFound) {
 			return fmt.Errorf("no account %s", quoteArg(*account))
@@ -111,7 +111,7 @@ func runKeysList(ctx context.Context, args []string, getenv func(string) string,
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
 		keys, err := db.ListKeys(ctx)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func runKeysRevoke(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
 		if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func runKeysLimits(ctx context.Context, args []string, getenv func(string) strin
 	if !set["rate"] && !set["burst"] {
 		return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
 	}
-	if err := storage.CheckLimits(*rate, *burst); err != nil {
+	if err := sqlite.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
 	// Only the flags given change, in one statement.
@@ -175,7 +175,7 @@ func runKeysLimits(ctx context.Context, args []string, getenv func(string) strin
 	if set["burst"] {
 		bp = burst
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
 		r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
 		if err := keyErr(err, id); err != nil {
 			return err

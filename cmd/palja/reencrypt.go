@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 const reencryptUsage = `usage: palja reencrypt [--db FILE] [--batch N]
@@ -22,7 +22,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 	fs := newFlagSet("reencrypt", reencryptUsage, stderr)
 	var d dbFlags
 	d.register(fs, getenv)
-	batch := fs.Int("batch", storage.DefaultReencryptBatch, "rows (profiles, then idempotency fingerprints) per transaction, at least 1")
+	batch := fs.Int("batch", sqlite.DefaultReencryptBatch, "rows (profiles, then idempotency fingerprints) per transaction, at least 1")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 	if *batch < 1 {
 		return usageError(fs, "--batch must be at least 1")
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *storage.DB) error {
+	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
 		n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
 			fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
 		})

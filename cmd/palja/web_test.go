@@ -17,27 +17,27 @@ import (
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/docs"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage"
+	"github.com/palja/palja/storage/sqlite"
 )
 
 // webServer is the real API handler, configured by webConfig as serve does,
 // on a SQLite database in a temp dir.
 type webServer struct {
 	*httptest.Server
-	db  *storage.DB
+	db  *sqlite.DB
 	key string // rate 1000/s, burst 1000
 }
 
 // newWebDB opens a new database in t.TempDir(), closed when the test and
 // its other cleanups are done, and returns it with the handler
 // configuration that serve gives it for corsOrigins.
-func newWebDB(t *testing.T, corsOrigins string) (*storage.DB, profile.Config) {
+func newWebDB(t *testing.T, corsOrigins string) (*sqlite.DB, profile.Config) {
 	t.Helper()
 	kr, err := crypto.NewKeyring("k1", map[crypto.KeyID][]byte{"k1": bytes.Repeat([]byte{9}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, storage.Options{Synchronous: "NORMAL"})
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), kr, sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}

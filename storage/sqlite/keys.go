@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -18,8 +18,6 @@ import (
 var _ profile.KeyStore = (*DB)(nil)
 
 const (
-	selectKey = "SELECT id, account_id, name, prefix, rate, burst, created_at, last_used_at, revoked_at FROM api_keys"
-
 	accountPrefix = "acct_"
 	keyIDPrefix   = "key_"
 )
@@ -34,6 +32,11 @@ type keyRow struct {
 	CreatedAt  int64           `db:"created_at"`
 	LastUsedAt sql.NullInt64   `db:"last_used_at"`
 	RevokedAt  sql.NullInt64   `db:"revoked_at"`
+}
+
+// scan reads a row selected by selectKey.
+func (r *keyRow) scan(s scanner) error {
+	return s.Scan(&r.ID, &r.AccountID, &r.Name, &r.Prefix, &r.Rate, &r.Burst, &r.CreatedAt, &r.LastUsedAt, &r.RevokedAt)
 }
 
 func (r *keyRow) key() *profile.APIKey {
@@ -89,10 +92,10 @@ func limitArgs(rate float64, burst int) (r, b any) {
 // unknown account is an error wrapping [profile.ErrNotFound].
 func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *profile.APIKey, error) {
 	if strings.TrimSpace(name) == "" {
-		return "", nil, errors.New("storage: create key: name must not be empty")
+		return "", nil, errors.New("sqlite: create key: name must not be empty")
 	}
 	if err := CheckLimits(rate, burst); err != nil {
-		return "", nil, fmt.Errorf("storage: create key: %w", err)
+		return "", nil, fmt.Errorf("sqlite: create key: %w", err)
 	}
 	secret, k := newKey(name, rate, burst)
 	err := db.w.do(ctx, func(tx *wtx) error {
@@ -113,14 +116,14 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 // existed already. The secret is not stored and cannot be shown again.
 func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *profile.APIKey, created bool, err error) {
 	if strings.TrimSpace(name) == "" {
-		return "", nil, false, errors.New("storage: create first key: name must not be empty")
+		return "", nil, false, errors.New("sqlite: create first key: name must not be empty")
 	}
 	secret, k := newKey(name, 0, 0)
 	err = db.w.do(ctx, func(tx *wtx) error {
 		var n int
 		created = false
 		if err := tx.conn.QueryRowContext(tx.ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM api_keys LIMIT 1)").Scan(&n); err != nil {
-			return fmt.Errorf("storage: create first key: %w", err)
+			return fmt.Errorf("sqlite: create first key: %w", err)
 		}
 		if n > 0 {
 			return nil
@@ -156,23 +159,23 @@ func (tx *wtx) insertKey(k *profile.APIKey, secret, account string) error {
 		acct = profile.NewID(accountPrefix)
 		_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind("INSERT INTO accounts (id, created_at) VALUES (?, ?)"), acct, now)
 		if err != nil {
-			return fmt.Errorf("storage: create account: %w", err)
+			return fmt.Errorf("sqlite: create account: %w", err)
 		}
 	} else {
 		var n int
 		err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM accounts WHERE id = ?"), acct).Scan(&n)
 		if err != nil {
-			return fmt.Errorf("storage: create key: %w", err)
+			return fmt.Errorf("sqlite: create key: %w", err)
 		}
 		if n == 0 {
-			return fmt.Errorf("storage: create key: account %q: %w", acct, profile.ErrNotFound)
+			return fmt.Errorf("sqlite: create key: account %q: %w", acct, profile.ErrNotFound)
 		}
 	}
 	_, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
 		"INSERT INTO api_keys (id, account_id, name, prefix, hash, rate, burst, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
 		k.ID, acct, k.Name, k.Prefix, hash[:], r, b, now)
 	if err != nil {
-		return fmt.Errorf("storage: create key: %w", err)
+		return fmt.Errorf("sqlite: create key: %w", err)
 	}
 	k.AccountID, k.CreatedAt = acct, time.Unix(now, 0).UTC()
 	return nil
@@ -182,7 +185,7 @@ func (tx *wtx) insertKey(k *profile.APIKey, secret, account string) error {
 func (db *DB) ListKeys(ctx context.Context) ([]profile.APIKey, error) {
 	var rows []keyRow
 	if err := db.rdb.SelectContext(ctx, &rows, selectKey+" ORDER BY created_at, id"); err != nil {
-		return nil, fmt.Errorf("storage: list keys: %w", err)
+		return nil, fmt.Errorf("sqlite: list keys: %w", err)
 	}
 	keys := make([]profile.APIKey, len(rows))
 	for i := range rows {
@@ -195,7 +198,7 @@ func (db *DB) ListKeys(ctx context.Context) ([]profile.APIKey, error) {
 func (db *DB) CountKeys(ctx context.Context) (int, error) {
 	var n int
 	if err := db.rdb.GetContext(ctx, &n, "SELECT COUNT(*) FROM api_keys"); err != nil {
-		return 0, fmt.Errorf("storage: count keys: %w", err)
+		return 0, fmt.Errorf("sqlite: count keys: %w", err)
 	}
 	return n, nil
 }
@@ -207,7 +210,7 @@ func (db *DB) RevokeKey(ctx context.Context, id string) error {
 		res, err := tx.conn.ExecContext(tx.ctx, tx.db.wdb.Rebind(
 			"UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"), tx.db.now().Unix(), id)
 		if err != nil {
-			return fmt.Errorf("storage: revoke key: %w", err)
+			return fmt.Errorf("sqlite: revoke key: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			return nil
@@ -231,7 +234,7 @@ func (db *DB) SetKeyLimits(ctx context.Context, id string, rate *float64, burst 
 		b0 = *burst
 	}
 	if err := CheckLimits(r0, b0); err != nil {
-		return 0, 0, fmt.Errorf("storage: set key limits: %w", err)
+		return 0, 0, fmt.Errorf("sqlite: set key limits: %w", err)
 	}
 	r, b := limitArgs(r0, b0)
 	var newRate sql.NullFloat64
@@ -245,7 +248,7 @@ func (db *DB) SetKeyLimits(ctx context.Context, id string, rate *float64, burst 
 			return tx.keyExists(id)
 		}
 		if err != nil {
-			return fmt.Errorf("storage: set key limits: %w", err)
+			return fmt.Errorf("sqlite: set key limits: %w", err)
 		}
 		return nil
 	})
@@ -261,10 +264,10 @@ func (tx *wtx) keyExists(id string) error {
 	var n int
 	err := tx.conn.QueryRowContext(tx.ctx, tx.db.wdb.Rebind("SELECT COUNT(*) FROM api_keys WHERE id = ?"), id).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("storage: key %s: %w", id, err)
+		return fmt.Errorf("sqlite: key %s: %w", id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("storage: key %s: %w", id, profile.ErrNotFound)
+		return fmt.Errorf("sqlite: key %s: %w", id, profile.ErrNotFound)
 	}
 	return nil
 }
@@ -276,12 +279,12 @@ func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*profile.APIKey, er
 		return nil, err
 	}
 	var r keyRow
-	err := db.rs.keyByHash.QueryRowxContext(noCancel(ctx), hash[:]).StructScan(&r)
+	err := r.scan(db.rs[stKeyByHash].QueryRowContext(noCancel(ctx), hash[:]))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("storage: key by hash: %w", profile.ErrUnauthorized)
+		return nil, fmt.Errorf("sqlite: key by hash: %w", profile.ErrUnauthorized)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storage: key by hash: %w", err)
+		return nil, fmt.Errorf("sqlite: key by hash: %w", err)
 	}
 	return r.key(), nil
 }
@@ -290,8 +293,8 @@ func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*profile.APIKey, er
 // already recorded.
 func (db *DB) TouchKey(ctx context.Context, id string, t time.Time) error {
 	return db.w.do(ctx, func(tx *wtx) error {
-		if _, err := tx.st.touchKey.ExecContext(tx.ctx, t.Unix(), id, t.Unix()); err != nil {
-			return fmt.Errorf("storage: touch key: %w", err)
+		if _, err := tx.st[stTouchKey].ExecContext(tx.ctx, t.Unix(), id, t.Unix()); err != nil {
+			return fmt.Errorf("sqlite: touch key: %w", err)
 		}
 		return nil
 	})

@@ -1,12 +1,9 @@
-package storage
+package sqlite
 
-// This file holds everything that is specific to SQLite and mattn/go-sqlite3:
-// the driver, the connection pragmas, the statement that takes the write
-// lock, and the classification of driver errors. The SQL elsewhere in the
-// package is written with ? placeholders passed through sqlx's Rebind and
-// sticks to what PostgreSQL also accepts (ON CONFLICT upserts, SAVEPOINT),
-// so a PostgreSQL backend needs its own version of this file and of
-// migrations/, and nothing in package profile.
+// This file holds what is specific to mattn/go-sqlite3: the driver, the
+// connection pragmas, the statement that takes the write lock, and the
+// classification of driver errors. The SQL of the package is written with
+// ? placeholders passed through sqlx's Rebind.
 
 import (
 	"context"

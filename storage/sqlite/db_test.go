@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -348,5 +348,38 @@ func TestCloseDrains(t *testing.T) {
 		if _, err := db.Profiles().Get(context.Background(), acct, id); err != nil {
 			t.Errorf("acknowledged profile %s: %v", id, err)
 		}
+	}
+}
+
+// TestOpenErrorContext checks that Open's errors carry the package and the
+// path once, ahead of the cause.
+func TestOpenErrorContext(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no such dir", "x.db")
+	newer := filepath.Join(dir, "newer.db")
+	db := mustOpenAt(t, newer, testKeyring(t, "k1"), Options{})
+	db.Close()
+	rawExec(t, newer, "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
+	for _, tc := range []struct {
+		name, path string
+		kr         *crypto.Keyring
+		opts       Options
+	}{
+		{"no keyring", filepath.Join(dir, "a.db"), nil, Options{}},
+		{"bad synchronous", filepath.Join(dir, "b.db"), testKeyring(t, "k1"), Options{Synchronous: "OFF"}},
+		{"missing directory", missing, testKeyring(t, "k1"), Options{}},
+		{"newer schema", newer, testKeyring(t, "k1"), Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(ctx, tc.path, tc.kr, tc.opts)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			msg := err.Error()
+			if prefix := "sqlite: open " + tc.path + ": "; !strings.HasPrefix(msg, prefix) || strings.Count(msg, tc.path) != 1 || strings.Count(msg, "sqlite: ") != 1 {
+				t.Errorf("Open: %q, want %q and the cause, the path once", msg, prefix)
+			}
+		})
 	}
 }

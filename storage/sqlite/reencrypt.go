@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/palja/palja/crypto"
-	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/sealed"
 )
 
 // DefaultReencryptBatch is the batch size [DB.Reencrypt] uses for 0.
@@ -16,8 +15,8 @@ const DefaultReencryptBatch = 256
 // Reencrypt seals again under the keyring's primary key every profile whose
 // ciphertext is under another key, batch profiles per transaction, and
 // returns how many profiles it re-sealed. It then does the same for the
-// sealed fingerprints of the idempotency keys still live (younger than
-// [profile.IdempotencyTTL]), so that a retried create is still replayed
+// sealed fingerprints of the idempotency keys still live (recorded after
+// [sealed.IdempotencyCutoff]), so that a retried create is still replayed
 // once the old key has left the ring; those are not in the returned count.
 //
 // progress, if not nil, is called after each committed batch with the
@@ -44,15 +43,15 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 	if batch <= 0 {
 		batch = DefaultReencryptBatch
 	}
-	primary := db.kr.Primary()
+	primary := db.sl.Primary()
 	var total int
 	q := db.rdb.Rebind("SELECT COUNT(*) FROM profiles WHERE key_id <> ?")
 	if err := db.rdb.GetContext(ctx, &total, q, string(primary)); err != nil {
-		return 0, fmt.Errorf("storage: reencrypt: %w", err)
+		return 0, fmt.Errorf("sqlite: reencrypt: %w", err)
 	}
 	idemTotal, err := db.countStaleFingerprints(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("storage: reencrypt: %w", err)
+		return 0, fmt.Errorf("sqlite: reencrypt: %w", err)
 	}
 	total += idemTotal
 	reported := -1
@@ -68,18 +67,16 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 		sel:     db.wdb.Rebind("SELECT seq, account_id, id, sealed FROM profiles WHERE key_id <> ? AND seq > ? ORDER BY seq LIMIT ?"),
 		selArgs: func(after int64) []any { return []any{string(primary), after, batch} },
 		upd:     db.wdb.Rebind("UPDATE profiles SET sealed = ?, key_id = ? WHERE seq = ?"),
-		updArgs: func(sealed []byte, seq int64) []any { return []any{sealed, string(primary), seq} },
-		ad:      appendAD,
-		failed: func(id string, sealed []byte, err error) {
-			bad = append(bad, sealedError("open", id, sealed, err))
-		},
+		updArgs: func(ciphertext []byte, seq int64) []any { return []any{ciphertext, string(primary), seq} },
+		reseal:  db.sl.ResealProfile,
+		failed:  func(err error) { bad = append(bad, err) },
 	}
 	done, err := db.inBatches(ctx, profiles.step(batch, func() { bad = nil }), func(done int, more bool) {
 		failures = append(failures, bad...) // only once the batch committed
 		report(done)
 	})
 	if err != nil {
-		return done, fmt.Errorf("storage: reencrypt: %w", err)
+		return done, fmt.Errorf("sqlite: reencrypt: %w", err)
 	}
 
 	if idemTotal > 0 {
@@ -92,9 +89,9 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 				" WHERE rowid > ? AND created_at > ? ORDER BY rowid LIMIT ?"),
 			selArgs: func(after int64) []any { return []any{after, db.idemCutoff(), batch} },
 			upd:     db.wdb.Rebind("UPDATE idempotency_keys SET fingerprint = ? WHERE rowid = ?"),
-			updArgs: func(sealed []byte, rowid int64) []any { return []any{sealed, rowid} },
-			ad:      appendIdemAD,
-			stale:   db.staleFingerprint,
+			updArgs: func(ciphertext []byte, rowid int64) []any { return []any{ciphertext, rowid} },
+			reseal:  db.sl.ResealFingerprint,
+			stale:   db.sl.StaleFingerprint,
 		}
 		_, err := db.inBatches(ctx, fingerprints.step(batch, nil), func(n int, more bool) {
 			if done+n != reported { // batches with nothing to re-seal are not reported
@@ -102,12 +99,12 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 			}
 		})
 		if err != nil {
-			return done, fmt.Errorf("storage: reencrypt idempotency keys: %w", err)
+			return done, fmt.Errorf("sqlite: reencrypt idempotency keys: %w", err)
 		}
 	}
 
 	if len(failures) > 0 {
-		return done, fmt.Errorf("storage: reencrypt: %d profiles did not open and keep their key: %w", len(failures), errors.Join(failures...))
+		return done, fmt.Errorf("sqlite: reencrypt: %d profiles did not open and keep their key: %w", len(failures), errors.Join(failures...))
 	}
 	return done, nil
 }
@@ -121,14 +118,15 @@ type sealedTable struct {
 	selArgs func(after int64) []any
 	// upd writes a re-sealed ciphertext, with the arguments of updArgs.
 	upd     string
-	updArgs func(sealed []byte, pos int64) []any
-	// ad appends the associated data of a row from its account and name.
-	ad func(dst []byte, account, name string) []byte
+	updArgs func(ciphertext []byte, pos int64) []any
+	// reseal is the step of package sealed that opens a row's ciphertext
+	// and seals it again under the primary key.
+	reseal func(buf *sealed.Buffers, account, name string, ciphertext []byte) ([]byte, error)
 	// stale, if set, says which selected rows to re-seal (default: all).
-	stale func(sealed []byte) bool
+	stale func(ciphertext []byte) bool
 	// failed, if set, is told of a ciphertext that does not open; such a
 	// row is left as it is either way.
-	failed func(name string, sealed []byte, err error)
+	failed func(err error)
 }
 
 // step returns the batch step of [DB.inBatches] for t: read up to batch
@@ -167,17 +165,14 @@ func (t sealedTable) step(batch int, start func()) func(tx *wtx, after int64) (i
 			if t.stale != nil && !t.stale(r.sealed) {
 				continue
 			}
-			tx.ad = t.ad(tx.ad[:0], r.account, r.name)
-			pt, err := tx.db.kr.Open(r.sealed, tx.ad)
+			ciphertext, err := t.reseal(&tx.buf, r.account, r.name, r.sealed)
 			if err != nil {
 				if t.failed != nil {
-					t.failed(r.name, r.sealed, err)
+					t.failed(err)
 				}
 				continue
 			}
-			tx.sealed = tx.db.kr.AppendSeal(tx.sealed[:0], pt, tx.ad)
-			clear(pt)
-			if _, err := tx.conn.ExecContext(tx.ctx, t.upd, t.updArgs(tx.sealed, r.pos)...); err != nil {
+			if _, err := tx.conn.ExecContext(tx.ctx, t.upd, t.updArgs(ciphertext, r.pos)...); err != nil {
 				return 0, after, false, err
 			}
 			n++
@@ -232,21 +227,13 @@ func (db *DB) inBatches(ctx context.Context, step func(tx *wtx, after int64) (n 
 }
 
 // idemCutoff returns the created_at at or before which an idempotency key
-// has expired.
+// has expired now.
 func (db *DB) idemCutoff() int64 {
-	return db.now().Add(-profile.IdempotencyTTL).Unix()
-}
-
-// staleFingerprint reports whether a sealed fingerprint is under a key
-// other than the primary that the ring still holds: one that Reencrypt
-// can and should seal again.
-func (db *DB) staleFingerprint(sealed []byte) bool {
-	kid, err := crypto.KeyIDOf(sealed)
-	return err == nil && kid != db.kr.Primary() && db.kr.Has(kid)
+	return sealed.IdempotencyCutoff(db.now().Unix())
 }
 
 // countStaleFingerprints counts the live idempotency keys whose fingerprint
-// is a staleFingerprint.
+// is a [sealed.Sealer.StaleFingerprint].
 func (db *DB) countStaleFingerprints(ctx context.Context) (int, error) {
 	rows, err := db.rdb.QueryContext(ctx, db.rdb.Rebind("SELECT fingerprint FROM idempotency_keys WHERE created_at > ?"), db.idemCutoff())
 	if err != nil {
@@ -259,7 +246,7 @@ func (db *DB) countStaleFingerprints(ctx context.Context) (int, error) {
 		if err := rows.Scan(&fp); err != nil {
 			return 0, err
 		}
-		if db.staleFingerprint(fp) {
+		if db.sl.StaleFingerprint(fp) {
 			n++
 		}
 	}

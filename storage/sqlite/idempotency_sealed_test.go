@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/sealed"
 )
 
 // canonicalFingerprint is what profile's (*Patch).fingerprint computes for a
@@ -114,11 +115,11 @@ func TestIdempotencyFingerprintSealed(t *testing.T) {
 	if len(stored) <= len(fp) {
 		t.Errorf("stored fingerprint is %d bytes, want a ciphertext longer than %d", len(stored), len(fp))
 	}
-	ad := appendIdemAD(nil, acct, key.Key)
+	ad := sealed.AppendFingerprintAD(nil, acct, key.Key)
 	if pt, err := kr.Open(stored, ad); err != nil || !bytes.Equal(pt, fp[:]) {
 		t.Errorf("stored fingerprint does not open to the fingerprint with its associated data: %v", err)
 	}
-	if _, err := kr.Open(stored, appendIdemAD(nil, acct, "another-key")); !errors.Is(err, crypto.ErrDecrypt) {
+	if _, err := kr.Open(stored, sealed.AppendFingerprintAD(nil, acct, "another-key")); !errors.Is(err, crypto.ErrDecrypt) {
 		t.Errorf("stored fingerprint opens under another key's associated data: %v", err)
 	}
 

@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -207,19 +207,58 @@ func TestGroupCommitBatches(t *testing.T) {
 	}
 }
 
+// expiring is a context whose deadline passes when expire is called, not
+// on the wall clock: Done is closed and Err is
+// context.DeadlineExceeded from then on.
+type expiring struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *expiring) expire()               { c.once.Do(func() { close(c.done) }) }
+func (c *expiring) Done() <-chan struct{} { return c.done }
+
+func (c *expiring) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 // TestWriterContext checks that a caller whose context ends while its op
-// waits in the queue is answered with the context's error.
+// waits in the queue is answered with the context's error, and that the op
+// is not run.
 func TestWriterContext(t *testing.T) {
 	db := mustOpen(t)
 	release := holdWriter(t, db)
-	c, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
+	c := newExpiring()
 	errc := make(chan error)
-	go func() { errc <- db.w.do(c, func(tx *wtx) error { return insertAccount(tx, "late") }) }()
-	time.Sleep(50 * time.Millisecond)
+	ran := make(chan struct{}, 1)
+	go func() {
+		errc <- db.w.do(c, func(tx *wtx) error { ran <- struct{}{}; return insertAccount(tx, "late") })
+	}()
+	waitQueued(t, db, 1) // the op is in the queue, behind the held one
+	c.expire()
+	select {
+	case err := <-errc:
+		t.Fatalf("do returned %v before its queued op was answered", err)
+	default:
+	}
 	release()
 	if err := <-errc; !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("do = %v, want DeadlineExceeded", err)
+	}
+	select {
+	case <-ran:
+		t.Error("an op whose context ended before it ran was run")
+	default:
 	}
 	if got := accountIDs(t, db, "late"); len(got) != 0 {
 		t.Error("an op whose context ended before it ran was committed")

@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/sealed"
 )
 
 var ctx = context.Background()
@@ -350,24 +351,16 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var files int
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		data, err := os.ReadFile(path + suffix)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files++
+	files := RawFiles(t, db)
+	for file, data := range files {
 		for _, n := range names {
 			if bytes.Contains(data, []byte(n)) {
-				t.Errorf("%s contains the name %q", filepath.Base(path+suffix), n)
+				t.Errorf("%s contains the name %q", file, n)
 			}
 		}
 	}
-	if files < 2 {
-		t.Errorf("read %d files, want the database and its WAL", files)
+	if files[filepath.Base(path)] == nil || files[filepath.Base(path)+"-wal"] == nil {
+		t.Errorf("read %d files, want the database and its WAL", len(files))
 	}
 
 	raw := rawDB(t, path)
@@ -502,5 +495,76 @@ func TestRetiredKey(t *testing.T) {
 	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
 	if got, err := db.Profiles().Get(ctx, acct, fresh.ID); err != nil || got.Name != "Bob" {
 		t.Errorf("profile under the new key: %v, %v", got, err)
+	}
+}
+
+// TestStoredPayloadV1 reads a profile whose sealed payload is of version 1,
+// as databases written before version 2 hold them, built byte by byte as
+// version 1 wrote it: it reads, lists and updates, and the update writes
+// the current version.
+func TestStoredPayloadV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "palja.db")
+	kr := testKeyring(t, "k1")
+	db := mustOpenAt(t, path, kr, Options{})
+	acct := newAccount(t, db)
+	// 1990-05-15 10:00, male, "Ada": pillars 경오 신사 경진 신사 (indexes 6,
+	// 17, 16, 17); wood 0, fire 3, earth 1, metal 4, water 0; weakest wood.
+	v1 := []byte{1, 1 | 2 | 8, 0x07, 0xc6, 5, 15, 10, 6, 17, 16, 17, 0, 3, 1, 4, 0, 0, 3, 'A', 'd', 'a'}
+	want := newProfile(t, acct, "Ada", profile.Patch{BirthYear: num(1990), BirthMonth: num(5), BirthDay: num(15),
+		BirthHour: num(10), Gender: str("male"), ExternalID: str("old-1")})
+	want.CreatedAt, want.UpdatedAt = time.Unix(1600000000, 0).UTC(), time.Unix(1600000001, 0).UTC()
+	ct := kr.Seal(v1, sealed.AppendProfileAD(nil, acct, want.ID))
+	rawExec(t, path, "INSERT INTO profiles (id, account_id, external_id, key_id, sealed, version, created_at, updated_at) VALUES (?, ?, ?, 'k1', ?, 1, ?, ?)",
+		want.ID, acct, *want.ExternalID, ct, want.CreatedAt.Unix(), want.UpdatedAt.Unix())
+
+	for _, ref := range []string{want.ID, "old-1"} {
+		got, err := db.Profiles().Get(ctx, acct, ref)
+		if err != nil {
+			t.Fatalf("Get(%s): %v", ref, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Get(%s) = %+v\nwant %+v", ref, got, want)
+		}
+	}
+	if ps, _, err := db.Profiles().List(ctx, acct, 10, ""); err != nil || len(ps) != 1 || !reflect.DeepEqual(ps[0], want) {
+		t.Errorf("List = %v, %v; want the v1 profile", ps, err)
+	}
+	got, err := db.Profiles().Update(ctx, acct, want.ID, func(p *profile.Profile) error { p.Name = "Bea"; return nil })
+	if err != nil || got.Name != "Bea" || got.Chart != want.Chart {
+		t.Fatalf("Update = %+v, %v", got, err)
+	}
+	var stored []byte
+	if err := rawGet(t, path, &stored, "SELECT sealed FROM profiles WHERE id = ?", want.ID); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := kr.Open(stored, sealed.AppendProfileAD(nil, acct, want.ID))
+	if err != nil {
+		t.Fatalf("open the updated payload: %v", err)
+	}
+	if pt[0] != 2 {
+		t.Errorf("after Update the payload is of version %d, want 2", pt[0])
+	}
+	if again, err := db.Profiles().Get(ctx, acct, want.ID); err != nil || !reflect.DeepEqual(again, got) {
+		t.Errorf("Get after Update = %+v, %v\nwant %+v", again, err, got)
+	}
+}
+
+// TestSecondHandle writes through a second handle on the database, as a
+// second process would: each handle reads the other's writes, and one
+// update from each is kept.
+func TestSecondHandle(t *testing.T) {
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	other := OpenSecond(t, db)
+	acct := newAccount(t, db)
+	p := mustCreate(t, other, acct, "Ada", profile.Patch{})
+	if _, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error { q.Name = "Bea"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := other.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error { q.BirthDay = 18; return nil })
+	if err != nil || got.Name != "Bea" || got.BirthDay != 18 || got.Version != 3 {
+		t.Fatalf("Update through the second handle = %+v, %v", got, err)
+	}
+	if again, err := db.Profiles().Get(ctx, acct, p.ID); err != nil || !reflect.DeepEqual(again, got) {
+		t.Errorf("Get through the first handle = %+v, %v\nwant %+v", again, err, got)
 	}
 }

@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/palja/palja/storage/sealed"
 )
 
 // maxBatch caps how many write ops share one transaction, so that one
@@ -14,7 +16,7 @@ import (
 const maxBatch = 256
 
 // ErrClosed is returned for a write submitted after [DB.Close].
-var ErrClosed = errors.New("storage: database closed")
+var ErrClosed = errors.New("sqlite: database closed")
 
 // A writer owns the database's only write connection. Every write is an op
 // handed to its goroutine, which commits them in groups: while one commit
@@ -26,7 +28,7 @@ var ErrClosed = errors.New("storage: database closed")
 // yet the cost of a sync is shared by the whole group.
 type writer struct {
 	conn  *sql.Conn
-	st    writeStmts
+	st    stmts // prepared on conn
 	tx    wtx
 	queue chan *op
 	done  chan struct{} // closed when run returns
@@ -52,69 +54,14 @@ type op struct {
 var opPool = sync.Pool{New: func() any { return &op{answer: make(chan struct{}, 1)} }}
 
 // wtx is what an op sees of the transaction it runs in: the writer's
-// connection and prepared statements, and scratch buffers that the writer
-// goroutine reuses from op to op.
+// connection and prepared statements, and the scratch buffers of sealing,
+// which the writer goroutine reuses from op to op.
 type wtx struct {
 	db   *DB
 	ctx  context.Context // never cancelled: see [writer.do]
 	conn *sql.Conn
-	st   *writeStmts
-
-	payload, ad, sealed []byte
-}
-
-// writeStmts are the statements prepared once on the writer's connection.
-type writeStmts struct {
-	begin, commit, rollback        *sql.Stmt
-	savepoint, release, rollbackTo *sql.Stmt
-	profileByID, profileByExt      *sql.Stmt
-	insertProfile, updateProfile   *sql.Stmt
-	updateSealed                   *sql.Stmt
-	deleteByID, deleteByExt        *sql.Stmt
-	idemGet, idemPut, idemDelete   *sql.Stmt
-	touchKey                       *sql.Stmt
-	all                            []*sql.Stmt
-}
-
-func (s *writeStmts) prepare(ctx context.Context, conn *sql.Conn, rebind func(string) string) error {
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&s.begin, sqlBegin},
-		{&s.commit, "COMMIT"},
-		{&s.rollback, "ROLLBACK"},
-		{&s.savepoint, "SAVEPOINT op"},
-		{&s.release, "RELEASE op"},
-		{&s.rollbackTo, "ROLLBACK TO op"},
-		{&s.profileByID, selectProfile + " WHERE account_id = ? AND id = ?"},
-		{&s.profileByExt, selectProfile + " WHERE account_id = ? AND external_id = ?"},
-		{&s.insertProfile, insertProfile},
-		{&s.updateProfile, updateProfile},
-		{&s.updateSealed, updateSealed},
-		{&s.deleteByID, "DELETE FROM profiles WHERE account_id = ? AND id = ? RETURNING id, version"},
-		{&s.deleteByExt, "DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, version"},
-		{&s.idemGet, "SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?"},
-		{&s.idemPut, upsertIdempotency},
-		{&s.idemDelete, "DELETE FROM idempotency_keys WHERE account_id = ? AND profile_id = ?"},
-		{&s.touchKey, "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"},
-	} {
-		st, err := conn.PrepareContext(ctx, rebind(p.query))
-		if err != nil {
-			s.close()
-			return fmt.Errorf("prepare %q: %w", p.query, err)
-		}
-		*p.dst = st
-		s.all = append(s.all, st)
-	}
-	return nil
-}
-
-func (s *writeStmts) close() {
-	for _, st := range s.all {
-		st.Close()
-	}
-	s.all = nil
+	st   *stmts
+	buf  sealed.Buffers
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
@@ -216,8 +163,8 @@ func (w *writer) commit(batch []*op) {
 		}
 	}()
 	tx, st := &w.tx, &w.st
-	if _, err := st.begin.ExecContext(tx.ctx); err != nil {
-		err = fmt.Errorf("storage: begin: %w", err)
+	if _, err := st[stBegin].ExecContext(tx.ctx); err != nil {
+		err = fmt.Errorf("sqlite: begin: %w", err)
 		for _, o := range batch {
 			o.err = err
 		}
@@ -233,26 +180,26 @@ func (w *writer) commit(batch []*op) {
 		}
 	} else {
 		for _, o := range batch {
-			if _, err := st.savepoint.ExecContext(tx.ctx); err != nil {
-				w.abort(batch, fmt.Errorf("storage: savepoint: %w", err))
+			if _, err := st[stSavepoint].ExecContext(tx.ctx); err != nil {
+				w.abort(batch, fmt.Errorf("sqlite: savepoint: %w", err))
 				return
 			}
 			if o.err = w.call(o); o.err != nil {
-				if _, err := st.rollbackTo.ExecContext(tx.ctx); err != nil {
+				if _, err := st[stRollbackTo].ExecContext(tx.ctx); err != nil {
 					// SQLite rolled the whole transaction back (an I/O
 					// error, a full disk): nothing of the group holds.
-					w.abort(batch, fmt.Errorf("storage: rollback to savepoint: %w", err))
+					w.abort(batch, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
 					return
 				}
 			}
-			if _, err := st.release.ExecContext(tx.ctx); err != nil {
-				w.abort(batch, fmt.Errorf("storage: release savepoint: %w", err))
+			if _, err := st[stRelease].ExecContext(tx.ctx); err != nil {
+				w.abort(batch, fmt.Errorf("sqlite: release savepoint: %w", err))
 				return
 			}
 		}
 	}
-	if _, err := st.commit.ExecContext(tx.ctx); err != nil {
-		w.abort(batch, fmt.Errorf("storage: commit: %w", err))
+	if _, err := st[stCommit].ExecContext(tx.ctx); err != nil {
+		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
 	}
 }
 
@@ -264,7 +211,7 @@ func (w *writer) call(o *op) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			o.panicked = p
-			err = errors.New("storage: write op panicked")
+			err = errors.New("sqlite: write op panicked")
 		}
 	}()
 	return o.fn(&w.tx)
@@ -274,7 +221,7 @@ func (w *writer) call(o *op) (err error) {
 // succeeded so far (ops that failed keep their own error). err nil only
 // rolls back.
 func (w *writer) abort(batch []*op, err error) {
-	w.st.rollback.ExecContext(w.tx.ctx) // fails harmlessly if SQLite already rolled back
+	w.st[stRollback].ExecContext(w.tx.ctx) // fails harmlessly if SQLite already rolled back
 	if err == nil {
 		return
 	}
