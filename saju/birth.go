@@ -56,30 +56,24 @@ var seoul = sync.OnceValues(func() (*time.Location, error) {
 })
 
 // Instant returns the birth instant of b (SAJU.md, "Input"): the wall clock
-// HH:00 of the birth date in Asia/Seoul, or 12:00 when the hour is unknown,
-// as a time in UTC. A wall time that occurs twice, when summer time ended,
-// is the earlier instant; a wall time that never occurred, skipped when
-// summer time began or the zone moved forward, is read with the offset in
-// force just before the skip.
+// HH:MM (o.Minute, 0 by default) of the birth date in Asia/Seoul, or 12:00
+// when the hour is unknown, as a time in UTC; a lunar date (o.Calendar) is
+// first converted to its Gregorian date. A wall time that occurs twice,
+// when summer time ended, is the earlier instant; a wall time that never
+// occurred, skipped when summer time began or the zone moved forward, is
+// read with the offset in force just before the skip.
 func (o Options) Instant(b Birth) (time.Time, error) {
-	if err := b.Validate(); err != nil {
-		return time.Time{}, err
-	}
-	loc, err := seoul()
+	c, err := o.resolve(b)
 	if err != nil {
 		return time.Time{}, err
 	}
-	hour := 12
-	if b.Hour != nil {
-		hour = *b.Hour
-	}
-	return wallClock(b.Year, b.Month, b.Day, hour, loc).UTC(), nil
+	return time.Unix(c.unix, 0).UTC(), nil
 }
 
 // wallClock returns the instant at which the clocks of loc showed
-// y-m-d h:00, choosing as [Options.Instant] describes.
-func wallClock(y, m, d, h int, loc *time.Location) time.Time {
-	t := time.Date(y, time.Month(m), d, h, 0, 0, 0, loc)
+// y-m-d h:mi, choosing as [Options.Instant] describes.
+func wallClock(y, m, d, h, mi int, loc *time.Location) time.Time {
+	t := time.Date(y, time.Month(m), d, h, mi, 0, 0, loc)
 	// time.Date leaves the choice for an ambiguous or skipped wall time
 	// unspecified. In practice, for a zone east of Greenwich, it reads a
 	// skipped time with the offset before the skip, as wanted, but an

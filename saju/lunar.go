@@ -110,6 +110,8 @@ func (d LunarDate) julianDayNumber() (int, *FieldError) {
 const (
 	minJDN = 2415021
 	maxJDN = 2488434
+	// unixEpochJDN is the Julian day number of 1970-01-01.
+	unixEpochJDN = 2440588
 )
 
 // ToLunar returns the Korean lunar date of the Gregorian civil date

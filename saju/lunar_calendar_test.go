@@ -32,9 +32,6 @@ func civilJDN(unix float64, offset int) int {
 	return int(math.Floor((unix+float64(offset))/secondsPerDay)) + unixEpochJDN
 }
 
-// unixEpochJDN is the Julian day number of 1970-01-01.
-const unixEpochJDN = 2440588
-
 // computeLunarMonths returns the months of the calendar whose first day
 // lies in [fromJDN, toJDN), their dates taken on the meridian of UTC+offset
 // (offset(first) seconds for a month being placed, so that a historic
