@@ -21,7 +21,7 @@ func equationOfTime(unix float64) float64 {
 	const deg = math.Pi / 180
 	jd := julianDayFromUnix(unix)
 	jde := jd + deltaT(2000+(jd-j2000)/365.25)/secondsPerDay // Meeus ch. 10: TD = UT + ΔT
-	t := (jde - j2000) / 36525                                 // (25.1) p. 163
+	t := (jde - j2000) / 36525                               // (25.1) p. 163
 	tau := t / 10
 
 	// The Sun's apparent longitude as in apparentSolarLongitude (Meeus
