@@ -16,7 +16,10 @@ const (
 // Birth is a birth date and hour as written in Korea: a Gregorian civil date
 // and a clock hour on the wall clock of Asia/Seoul, with its history
 // (local mean time before 1908-04-01, +8:30 in 1908–1911 and 1954–1961,
-// summer time in 1948–1951, 1955–1960 and 1987–1988).
+// summer time in 1948–1951, 1955–1960 and 1987–1988). With
+// [Options.Calendar] set to [Lunar], Year, Month and Day are a Korean lunar
+// date instead; the minute, the birthplace and the 23:00 school are
+// [Options] too.
 type Birth struct {
 	Year, Month, Day int
 	// Hour is the clock hour 0–23, or nil when it is unknown: the chart then

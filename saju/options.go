@@ -146,7 +146,7 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 	var c civilDay
 	switch o.Calendar {
 	case Solar:
-		if err := b.Validate(); err != nil {
+		if err := (Birth{Year: b.Year, Month: b.Month, Day: b.Day}).Validate(); err != nil {
 			return c, err
 		}
 		if o.LeapMonth {
@@ -160,11 +160,12 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 		}
 		g := gregorianFromJDN(jdn)
 		c.year, c.month, c.day = g.Year, g.Month, g.Day
-		if err := (Birth{Year: c.year, Month: c.month, Day: c.day, Hour: b.Hour}).Validate(); err != nil {
-			return c, err // the hour
-		}
 	default:
 		return c, &FieldError{Field: "calendar", Message: "must be solar or lunar"}
+	}
+	// The date is valid: only the hour can be wrong.
+	if err := (Birth{Year: c.year, Month: c.month, Day: c.day, Hour: b.Hour}).Validate(); err != nil {
+		return c, err
 	}
 	if o.Minute < 0 || o.Minute > 59 {
 		return c, &FieldError{Field: "minute", Message: "must be between 0 and 59"}

@@ -23,6 +23,7 @@ func TestOptionsFieldError(t *testing.T) {
 		{"default", Options{}, b, "", ""},
 		{"every option", Options{Calendar: Lunar, LeapMonth: true, Minute: 59, Longitude: float(126.978), DayBoundary: Split}, b, "", ""},
 		{"leap flag on a solar date", Options{LeapMonth: true}, b, "is_leap_month", "saju: is_leap_month must be false for a solar date"},
+		{"leap flag before the hour", Options{LeapMonth: true}, Birth{Year: 1990, Month: 5, Day: 15, Hour: hour(99)}, "is_leap_month", "saju: is_leap_month must be false for a solar date"},
 		{"calendar out of range", Options{Calendar: 2}, b, "calendar", "saju: calendar must be solar or lunar"},
 		{"minute -1", Options{Minute: -1}, b, "minute", "saju: minute must be between 0 and 59"},
 		{"minute 60", Options{Minute: 60}, b, "minute", "saju: minute must be between 0 and 59"},

@@ -91,10 +91,10 @@ func FuzzOptions(f *testing.F) {
 				fields = []string{"month"}
 			case d < 1 || time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Day() != d:
 				fields = []string{"day"}
-			case known && (h < 0 || h > 23):
-				fields = []string{"hour"}
 			case leap:
 				fields = []string{"is_leap_month"}
+			case known && (h < 0 || h > 23):
+				fields = []string{"hour"}
 			}
 			if fields == nil {
 				jdn = julianDayNumber(y, m, d)
