@@ -6,7 +6,7 @@ package saju
 const lunarFirstYear = 1899
 
 // lunarYears holds the Korean lunar calendar of the lunar years 1899 to 2100,
-// one entry a year in the layout of lunarYearInfo (lunar.go): the 30-day
+// one entry a year in the layout of lunarLeapShift (lunar.go): the 30-day
 // months, the leap month and the first day of the 1st month, computed from
 // the new moons and 중기 of this package with the nine exceptions of
 // lunarExceptions (lunar_calendar_test.go). The

@@ -21,7 +21,7 @@ package saju
 const lunarFirstYear = ` + fmt.Sprint(MinLunarYear) + `
 
 // lunarYears holds the Korean lunar calendar of the lunar years ` + fmt.Sprint(MinLunarYear) + ` to ` + fmt.Sprint(MaxLunarYear) + `,
-// one entry a year in the layout of lunarYearInfo (lunar.go): the 30-day
+// one entry a year in the layout of lunarLeapShift (lunar.go): the 30-day
 // months, the leap month and the first day of the 1st month, computed from
 // the new moons and 중기 of this package with the nine exceptions of
 // lunarExceptions (lunar_calendar_test.go). The
