@@ -9,9 +9,9 @@ const lunarFirstYear = 1899
 // one entry a year in the layout of lunarLeapShift (lunar.go): the 30-day
 // months, the leap month and the first day of the 1st month, computed from
 // the new moons and 중기 of this package with the nine exceptions of
-// lunarExceptions (lunar_calendar_test.go). The
-// comment gives the first day and the leap month, and the months' lengths
-// in order, 0 for 29 days and 1 for 30.
+// lunarExceptions (lunar_calendar_test.go). Each comment gives the year's
+// first day, its leap month and the lengths of its months in order, 0 for
+// 29 days and 1 for 30.
 var lunarYears = [...]uint32{
 	0x00500ad5, // 1899: from 1899-02-10, no leap month, 101010110101
 	0x003d16d2, // 1900: from 1900-01-31, leap month after 8, 0100101101101
