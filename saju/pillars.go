@@ -63,8 +63,8 @@ func Compute(b Birth) (Chart, error) { return Options{}.Compute(b) }
 // under the conventions o selects. It returns a *[FieldError] if b is not
 // valid under o (see [Options.Validate]).
 //
-// It looks the solar terms and the lunar calendar up in precomputed
-// tables and does not allocate.
+// It looks the solar terms, the lunar calendar and the equation of time up
+// in precomputed tables and does not allocate.
 func (o Options) Compute(b Birth) (Chart, error) {
 	t, err := o.resolve(b)
 	if err != nil {
