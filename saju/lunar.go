@@ -60,7 +60,7 @@ func lunarYear(y int) (first, months, leap int, long uint32) {
 // a 30th in a month of 29 days, "is_leap_month" for Leap in a month that is
 // not the year's leap month.
 func (d LunarDate) Solar() (year, month, day int, err error) {
-	jdn, fe := d.julianDayNumber()
+	jdn, fe := d.jdn()
 	if fe != nil {
 		return 0, 0, 0, fe
 	}
@@ -68,9 +68,9 @@ func (d LunarDate) Solar() (year, month, day int, err error) {
 	return c.Year, c.Month, c.Day, nil
 }
 
-// julianDayNumber returns the Julian day number of d, or the error that
+// jdn returns the Julian day number of d, or the error that
 // [LunarDate.Solar] describes.
-func (d LunarDate) julianDayNumber() (int, *FieldError) {
+func (d LunarDate) jdn() (int, *FieldError) {
 	switch {
 	case d.Year < MinLunarYear || d.Year > MaxLunarYear:
 		return 0, &FieldError{Field: "year", Message: "must be between " + strconv.Itoa(MinLunarYear) + " and " + strconv.Itoa(MaxLunarYear) + " in the lunar calendar"}

@@ -154,14 +154,14 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 		}
 		c.year, c.month, c.day = b.Year, b.Month, b.Day
 	case Lunar:
-		jdn, fe := LunarDate{Year: b.Year, Month: b.Month, Day: b.Day, Leap: o.LeapMonth}.julianDayNumber()
+		jdn, fe := LunarDate{Year: b.Year, Month: b.Month, Day: b.Day, Leap: o.LeapMonth}.jdn()
 		if fe != nil {
 			return c, fe
 		}
 		g := gregorianFromJDN(jdn)
 		c.year, c.month, c.day = g.Year, g.Month, g.Day
 	default:
-		return c, &FieldError{Field: "calendar", Message: "must be solar or lunar"}
+		return c, &FieldError{Field: "calendar", Message: `must be "solar" or "lunar"`}
 	}
 	// The date is valid: only the hour can be wrong.
 	if err := (Birth{Year: c.year, Month: c.month, Day: c.day, Hour: b.Hour}).Validate(); err != nil {
@@ -174,7 +174,7 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 		return c, &FieldError{Field: "longitude", Message: "must be between " + strconv.FormatFloat(MinLongitude, 'g', -1, 64) + " and " + strconv.FormatFloat(MaxLongitude, 'g', -1, 64) + " degrees east"}
 	}
 	if o.DayBoundary > Split {
-		return c, &FieldError{Field: "day_boundary", Message: "must be midnight, jasi or split"}
+		return c, &FieldError{Field: "day_boundary", Message: `must be "midnight", "jasi" or "split"`}
 	}
 	loc, err := seoul()
 	if err != nil {
