@@ -66,8 +66,8 @@ var seoul = sync.OnceValues(func() (*time.Location, error) {
 // occurred, skipped when summer time began or the zone moved forward, is
 // read with the offset in force just before the skip.
 func (o Options) Instant(b Birth) (time.Time, error) {
-	c, err := o.resolve(b)
-	if err != nil {
+	var c civilDay
+	if err := o.resolve(&b, &c); err != nil {
 		return time.Time{}, err
 	}
 	return time.Unix(c.unix, 0).UTC(), nil

@@ -106,8 +106,8 @@ type civilDay struct {
 // Validate reports whether o.Compute(b) has a chart: nil, or the
 // *[FieldError] that [Options.Compute] would return.
 func (o Options) Validate(b Birth) error {
-	_, err := o.resolve(b)
-	return err
+	var c civilDay
+	return o.resolve(&b, &c)
 }
 
 // SolarDate returns the Gregorian civil date of b: b's own date when
@@ -115,8 +115,8 @@ func (o Options) Validate(b Birth) error {
 // leap month if o.LeapMonth) when it is Lunar. The error is the one of
 // [Options.Validate].
 func (o Options) SolarDate(b Birth) (year, month, day int, err error) {
-	c, err := o.resolve(b)
-	if err != nil {
+	var c civilDay
+	if err := o.resolve(&b, &c); err != nil {
 		return 0, 0, 0, err
 	}
 	return c.year, c.month, c.day, nil
@@ -128,57 +128,57 @@ func (o Options) SolarDate(b Birth) (year, month, day int, err error) {
 // otherwise. The time is returned in UTC, its clock reading being the
 // apparent solar time: it is a reading, not an instant.
 func (o Options) ApparentSolarTime(b Birth) (t time.Time, ok bool, err error) {
-	c, err := o.resolve(b)
-	if err != nil || !c.hasSolar {
+	var c civilDay
+	if err := o.resolve(&b, &c); err != nil || !c.hasSolar {
 		return time.Time{}, false, err
 	}
 	whole := math.Floor(c.solar)
 	return time.Unix(int64(whole), int64((c.solar-whole)*1e9)).UTC(), true, nil
 }
 
-// resolve validates b under o and works out its civil date, birth instant,
-// and the days and hour of its day and hour pillars (SAJU.md: "Input",
-// "Lunar birth dates", "The 23:00 schools", "True solar time"). The error
+// resolve validates b under o and works out into c its civil date, birth
+// instant, and the days and hour of its day and hour pillars (SAJU.md:
+// "Input", "Lunar birth dates", "The 23:00 schools", "True solar time");
+// the pointers spare a chart the copies of these values. The error
 // is a *FieldError naming the first field found wrong, in the order
 // calendar, year, month, day, is_leap_month, hour, minute, longitude,
 // day_boundary, or the error of loading the zone.
-func (o Options) resolve(b Birth) (civilDay, error) {
-	var c civilDay
+func (o *Options) resolve(b *Birth, c *civilDay) error {
 	switch o.Calendar {
 	case Solar:
 		if err := (Birth{Year: b.Year, Month: b.Month, Day: b.Day}).Validate(); err != nil {
-			return c, err
+			return err
 		}
 		if o.LeapMonth {
-			return c, &FieldError{Field: "is_leap_month", Message: "must be false for a solar date"}
+			return &FieldError{Field: "is_leap_month", Message: "must be false for a solar date"}
 		}
 		c.year, c.month, c.day = b.Year, b.Month, b.Day
 	case Lunar:
 		jdn, fe := LunarDate{Year: b.Year, Month: b.Month, Day: b.Day, Leap: o.LeapMonth}.jdn()
 		if fe != nil {
-			return c, fe
+			return fe
 		}
 		g := gregorianFromJDN(jdn)
 		c.year, c.month, c.day = g.Year, g.Month, g.Day
 	default:
-		return c, &FieldError{Field: "calendar", Message: `must be "solar" or "lunar"`}
+		return &FieldError{Field: "calendar", Message: `must be "solar" or "lunar"`}
 	}
 	// The date is valid: only the hour can be wrong.
 	if err := (Birth{Year: c.year, Month: c.month, Day: c.day, Hour: b.Hour}).Validate(); err != nil {
-		return c, err
+		return err
 	}
 	if o.Minute < 0 || o.Minute > 59 {
-		return c, &FieldError{Field: "minute", Message: "must be between 0 and 59"}
+		return &FieldError{Field: "minute", Message: "must be between 0 and 59"}
 	}
 	if lon := o.Longitude; lon != nil && !(*lon >= MinLongitude && *lon <= MaxLongitude) {
-		return c, &FieldError{Field: "longitude", Message: "must be between " + strconv.FormatFloat(MinLongitude, 'g', -1, 64) + " and " + strconv.FormatFloat(MaxLongitude, 'g', -1, 64) + " degrees east"}
+		return &FieldError{Field: "longitude", Message: "must be between " + strconv.FormatFloat(MinLongitude, 'g', -1, 64) + " and " + strconv.FormatFloat(MaxLongitude, 'g', -1, 64) + " degrees east"}
 	}
 	if o.DayBoundary > Split {
-		return c, &FieldError{Field: "day_boundary", Message: `must be "midnight", "jasi" or "split"`}
+		return &FieldError{Field: "day_boundary", Message: `must be "midnight", "jasi" or "split"`}
 	}
 	loc, err := seoul()
 	if err != nil {
-		return c, err
+		return err
 	}
 
 	// SAJU.md: the instant is taken at noon when the hour is unknown, and
@@ -192,7 +192,7 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 	c.hour = -1
 	if b.Hour == nil {
 		c.stemJDN = c.dayJDN
-		return c, nil
+		return nil
 	}
 	c.hour = hour
 	if o.Longitude != nil {
@@ -213,5 +213,5 @@ func (o Options) resolve(b Birth) (civilDay, error) {
 			c.stemJDN++
 		}
 	}
-	return c, nil
+	return nil
 }

@@ -66,8 +66,8 @@ func Compute(b Birth) (Chart, error) { return Options{}.Compute(b) }
 // It looks the solar terms, the lunar calendar and the equation of time up
 // in precomputed tables and does not allocate.
 func (o Options) Compute(b Birth) (Chart, error) {
-	t, err := o.resolve(b)
-	if err != nil {
+	var t civilDay
+	if err := o.resolve(&b, &t); err != nil {
 		return Chart{}, err
 	}
 	var c Chart
