@@ -7,12 +7,13 @@ import (
 
 //go:generate go test -run TestLunarTableGenerated -update
 
-// The Korean lunar calendar (음력) of 1899–2100, as KASI publishes it: a
-// month begins on the civil date (UTC+9) of a new moon, the month holding
-// the winter solstice is the 11th, and in a year of 13 months the first
-// month without a 중기 is the leap month (SAJU.md, "Lunar birth dates").
-// lunarYears (lunar_table.go) holds the computed calendar; converting a date
-// only reads it.
+// The Korean lunar calendar (음력) of 1899–2100 by KASI's rules: a month
+// begins on the civil date (UTC+9) of a new moon, the month holding the
+// winter solstice is the 11th, and in a year of 13 months the first month
+// without a 중기 is the leap month (SAJU.md, "Lunar birth dates").
+// lunarYears (lunar_table.go) holds the calendar so computed, with the nine
+// months of lunarExceptions (lunar_calendar_test.go; see the package
+// documentation); converting a date only reads it.
 
 // The lunar years of the table. Lunar 1899-12-01 is 1900-01-01 and lunar
 // 2100-12-01 is 2100-12-31, the first and last valid birth dates.
