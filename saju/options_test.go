@@ -3,6 +3,7 @@ package saju
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -109,21 +110,12 @@ func TestLunarInvalid(t *testing.T) {
 		_, cerr := o.Compute(b)
 		for _, err := range []error{err, cerr, o.Validate(b)} {
 			var fe *FieldError
-			if !errors.As(err, &fe) || !slicesContains(want, fe.Field) {
+			if !errors.As(err, &fe) || !slices.Contains(want, fe.Field) {
 				t.Errorf("%s: error %v, want a *FieldError for %v", where, err, want)
 			}
 		}
 	}
 	t.Logf("%d invalid lunar dates refused", len(rows))
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // TestSchoolsReference checks every row of ../shared/saju/schools.tsv
