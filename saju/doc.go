@@ -87,7 +87,8 @@
 //     but also moves 1906-04, whose new moon falls at 01:06 KST, which KASI
 //     does not;
 //   - 2096-12, whose new moon this computation puts at 2097-01-13 23:59:55
-//     KST, 5 s before midnight, and the reference after it (2097-01-14).
+//     KST, 5 s before midnight (the ch. 47 conjunction of the tests at
+//     23:59:48), and the reference after it (2097-01-14).
 //
 // The other five months after 2050 that SAJU.md calls uncertain (new moon
 // within five minutes of midnight) come out as the reference has them:

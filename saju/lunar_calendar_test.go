@@ -180,7 +180,8 @@ var lunarExceptions = []lunarException{
 	{"1909-09-15", "1909-09-14", historic}, // 1909-08
 	{"1911-12-21", "1911-12-20", historic}, // 1911-11
 	// 2096-12: Meeus ch. 49 with the Espenak–Meeus ΔT puts the new moon at
-	// 2097-01-13 23:59:55 KST, 5 s before midnight; the reference calendar
-	// (lunar-javascript 1.7.7's new moons) after it, on 2097-01-14.
+	// 2097-01-13 23:59:55 KST, 5 s before midnight (the ch. 47 conjunction
+	// of TestNewMoons at 23:59:48); the reference calendar (lunar-javascript
+	// 1.7.7's new moons) after it, on 2097-01-14.
 	{"2097-01-13", "2097-01-14", "SAJU.md, \"Lunar birth dates\": a computed month after 2050 flagged uncertain-start; lunar_months.tsv says how palja reads it"},
 }
