@@ -16,7 +16,10 @@ const (
 // Birth is a birth date and hour as written in Korea: a Gregorian civil date
 // and a clock hour on the wall clock of Asia/Seoul, with its history
 // (local mean time before 1908-04-01, +8:30 in 1908–1911 and 1954–1961,
-// summer time in 1948–1951, 1955–1960 and 1987–1988).
+// summer time in 1948–1951, 1955–1960 and 1987–1988). With
+// [Options.Calendar] set to [Lunar], Year, Month and Day are a Korean lunar
+// date instead; the minute, the birthplace and the 23:00 school are
+// [Options] too.
 type Birth struct {
 	Year, Month, Day int
 	// Hour is the clock hour 0–23, or nil when it is unknown: the chart then
@@ -56,30 +59,24 @@ var seoul = sync.OnceValues(func() (*time.Location, error) {
 })
 
 // Instant returns the birth instant of b (SAJU.md, "Input"): the wall clock
-// HH:00 of the birth date in Asia/Seoul, or 12:00 when the hour is unknown,
-// as a time in UTC. A wall time that occurs twice, when summer time ended,
-// is the earlier instant; a wall time that never occurred, skipped when
-// summer time began or the zone moved forward, is read with the offset in
-// force just before the skip.
+// HH:MM (o.Minute, 0 by default) of the birth date in Asia/Seoul, or 12:00
+// when the hour is unknown, as a time in UTC; a lunar date (o.Calendar) is
+// first converted to its Gregorian date. A wall time that occurs twice,
+// when summer time ended, is the earlier instant; a wall time that never
+// occurred, skipped when summer time began or the zone moved forward, is
+// read with the offset in force just before the skip.
 func (o Options) Instant(b Birth) (time.Time, error) {
-	if err := b.Validate(); err != nil {
+	var c civilDay
+	if err := o.resolve(&b, &c); err != nil {
 		return time.Time{}, err
 	}
-	loc, err := seoul()
-	if err != nil {
-		return time.Time{}, err
-	}
-	hour := 12
-	if b.Hour != nil {
-		hour = *b.Hour
-	}
-	return wallClock(b.Year, b.Month, b.Day, hour, loc).UTC(), nil
+	return time.Unix(c.unix, 0).UTC(), nil
 }
 
 // wallClock returns the instant at which the clocks of loc showed
-// y-m-d h:00, choosing as [Options.Instant] describes.
-func wallClock(y, m, d, h int, loc *time.Location) time.Time {
-	t := time.Date(y, time.Month(m), d, h, 0, 0, 0, loc)
+// y-m-d h:mi, choosing as [Options.Instant] describes.
+func wallClock(y, m, d, h, mi int, loc *time.Location) time.Time {
+	t := time.Date(y, time.Month(m), d, h, mi, 0, 0, loc)
 	// time.Date leaves the choice for an ambiguous or skipped wall time
 	// unspecified. In practice, for a zone east of Greenwich, it reads a
 	// skipped time with the offset before the skip, as wanted, but an

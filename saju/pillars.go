@@ -1,11 +1,30 @@
 package saju
 
-// Options selects the conventions of a computation. Its zero value is the
-// default school of palja, specified in SAJU.md and summarised in the
-// package documentation; fields for other schools (the 야자시 hour, true
-// solar time at the birthplace, lunar-calendar input) can be added later
-// without changing existing callers.
-type Options struct{}
+// Options selects the conventions of a computation and carries the parts
+// of a birth that only some schools use. Its zero value is the default
+// school of palja, specified in SAJU.md and summarised in the package
+// documentation: a Gregorian date, the clock hour on the hour, the day
+// changing at midnight.
+type Options struct {
+	// Calendar is the calendar of the birth date: Solar (the zero value) or
+	// Lunar, in which case Birth.Year, Month and Day are a Korean lunar date
+	// (SAJU.md, "Lunar birth dates").
+	Calendar Calendar
+	// LeapMonth, with Lunar, puts the date in the year's leap month (윤달);
+	// it must be false otherwise.
+	LeapMonth bool
+	// Minute is the minute of the birth hour, 0–59 (0 by default); it is
+	// ignored when the hour is unknown.
+	Minute int
+	// Longitude, when not nil, is the birthplace's longitude in degrees
+	// east, [MinLongitude] to [MaxLongitude]: with a known hour the day and
+	// hour pillars then follow the local apparent solar time (진태양시)
+	// there (SAJU.md, "True solar time"). Nil keeps the clock time.
+	Longitude *float64
+	// DayBoundary is the school of the hour 23:00–23:59: Midnight (the zero
+	// value), Jasi or Split (SAJU.md, "The 23:00 schools").
+	DayBoundary DayBoundary
+}
 
 // Chart is the four pillars of a birth and the data derived from them.
 type Chart struct {
@@ -40,30 +59,22 @@ func (c Chart) DayMasterElement() Element { return c.Day.Stem.Element() }
 // Options{}.Compute(b).
 func Compute(b Birth) (Chart, error) { return Options{}.Compute(b) }
 
-// Compute returns the four pillars of b and the data derived from them.
-// It returns a *[FieldError] if b is not valid (see [Birth.Validate]).
+// Compute returns the four pillars of b and the data derived from them,
+// under the conventions o selects. It returns a *[FieldError] if b is not
+// valid under o (see [Options.Validate]).
 //
-// It looks the solar terms up in a precomputed table and does not
-// allocate.
+// It looks the solar terms, the lunar calendar and the equation of time up
+// in precomputed tables and does not allocate.
 func (o Options) Compute(b Birth) (Chart, error) {
-	if err := b.Validate(); err != nil {
+	var t civilDay
+	if err := o.resolve(&b, &t); err != nil {
 		return Chart{}, err
 	}
-	loc, err := seoul()
-	if err != nil {
-		return Chart{}, err
-	}
-	hour := 12 // SAJU.md: the instant is taken at noon when the hour is unknown
-	if b.Hour != nil {
-		hour = *b.Hour
-	}
-	unix := wallClock(b.Year, b.Month, b.Day, hour, loc).Unix()
-
 	var c Chart
-	c.Year, c.Month = yearMonth(unix, b.Year, b.Month)
-	c.Day = dayPillar(b.Year, b.Month, b.Day)
-	if b.Hour != nil {
-		c.Hour = hourPillar(c.Day.Stem, *b.Hour)
+	c.Year, c.Month = yearMonth(t.unix, t.year, t.month)
+	c.Day = dayPillar(t.dayJDN)
+	if t.hour >= 0 {
+		c.Hour = hourPillar(dayPillar(t.stemJDN).Stem, t.hour)
 		c.HasHour = true
 	}
 	c.count()
@@ -92,10 +103,11 @@ func yearMonth(unix int64, civilYear, civilMonth int) (year, month Pillar) {
 	return year, month
 }
 
-// dayPillar returns the pillar of the civil date y-m-d (SAJU.md, "Day"):
-// index (JDN + 49) mod 60, so that 1900-01-01, JDN 2415021, is 갑술.
-func dayPillar(y, m, d int) Pillar {
-	return PillarFromIndex(julianDayNumber(y, m, d) + 49)
+// dayPillar returns the pillar of the civil date whose Julian day number is
+// jdn (SAJU.md, "Day"): index (JDN + 49) mod 60, so that 1900-01-01,
+// JDN 2415021, is 갑술.
+func dayPillar(jdn int) Pillar {
+	return PillarFromIndex(jdn + 49)
 }
 
 // hourPillar returns the hour pillar of clock hour h (0–23) on a day whose

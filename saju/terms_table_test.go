@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite terms_table.go from the astronomical computation")
+var update = flag.Bool("update", false, "rewrite the generated tables (terms_table.go, lunar_table.go, eot_table.go) from the astronomical computation")
 
 // The years of the generated table: a year on each side of 1900–2100, so
 // that births on 1900-01-01 (after 대설 1899) and on 2100-12-31 (before
