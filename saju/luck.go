@@ -1,0 +1,148 @@
+package saju
+
+import "time"
+
+// Gender is the gender of a chart's owner, which decides the direction of
+// the luck pillars. [NoGender], the zero value, means that it is not known;
+// a chart then has no luck pillars.
+type Gender uint8
+
+// The genders. The luck pillars run forward for a male born in a yang year
+// and for a female born in a yin year (양남음녀 순행), backward otherwise.
+const (
+	NoGender Gender = iota
+	Male
+	Female
+)
+
+// Direction is the direction in which the luck pillars run through the
+// sexagenary cycle from the month pillar.
+type Direction uint8
+
+// The two directions of the luck pillars.
+const (
+	Forward  Direction = iota // 순행 順行: toward the next 절
+	Backward                  // 역행 逆行: toward the 절 that began the month
+)
+
+// String returns "forward" or "backward", as the API writes the direction.
+func (d Direction) String() string {
+	switch d {
+	case Forward:
+		return "forward"
+	case Backward:
+		return "backward"
+	}
+	return ""
+}
+
+// Luck is the ten luck pillars (대운 大運) of a chart and when they begin
+// (SAJU-DERIVED.md §10).
+type Luck struct {
+	Direction Direction
+	// StartAge is the 대운수: the distance to the 절 in units of three days
+	// (one year), rounded half up, at least 1; always 1 to 10. It is the
+	// conventional label of the first luck pillar, an age in years.
+	StartAge int
+	// StartAt is the instant the first luck pillar begins, in UTC, to the
+	// second: the birth instant plus Distance × 365.2425 / 3.
+	StartAt time.Time
+	// Approximate is true when the birth hour is unknown and the noon
+	// instant stood in for it.
+	Approximate bool
+	// Distance is D, the time from the birth instant to the next 절
+	// (forward) or from the 절 that began the birth month (backward), in
+	// whole seconds; 0 ≤ D < 31.5 days.
+	Distance time.Duration
+	// Pillars are the ten luck pillars, the first at Pillars[0].
+	Pillars [10]LuckPillar
+}
+
+// LuckPillar is one of the ten luck pillars, with its ten gods and stage
+// against the natal day stem.
+type LuckPillar struct {
+	// Index is k, 1 to 10.
+	Index  int
+	Pillar Pillar
+	// StartAge is StartAge of the [Luck] plus 10(k − 1).
+	StartAge int
+	// StartAt is the instant the pillar begins, in UTC: StartAt of the
+	// [Luck] plus (k − 1) × 3652.425 days.
+	StartAt time.Time
+	// StemTenGod and BranchTenGod are the ten gods of the pillar's stem and
+	// of its branch's main stem against the natal day stem ([Companion],
+	// never [DayMaster], for a stem equal to it); Stage is the natal day
+	// stem's twelve stage on the pillar's branch.
+	StemTenGod, BranchTenGod TenGod
+	Stage                    Stage
+}
+
+// Constants of SAJU-DERIVED.md §10, in seconds.
+const (
+	luckYearPerDay = 1217475       // ÷ 10⁴: 121.7475 = 365.2425 / 3, the seconds of start per second of D
+	luckDecade     = 315569520     // 10 × 365.2425 days
+	threeDays      = 3 * 86400     // one year of 대운수
+	meanJieSpacing = 2629746       // 365.2425 days / 12, a guess for the table index
+	halfThreeDays  = threeDays / 2 // rounds D / 3 days half up
+)
+
+// luck returns the luck pillars of c for a birth at the instant unix
+// (seconds since 1970 UTC) and the gender g (Male or Female), and false if
+// unix lies outside the 절 table.
+func luck(c *Chart, unix int64, g Gender) (l Luck, ok bool) {
+	// The latest 절 at or before unix, jieTable[i] ≤ unix < jieTable[i+1].
+	i := int((unix - jieTable[0]) / meanJieSpacing)
+	if unix < jieTable[0] || i >= len(jieTable) {
+		return Luck{}, false
+	}
+	for i > 0 && unix < jieTable[i] {
+		i--
+	}
+	for i+1 < len(jieTable) && unix >= jieTable[i+1] {
+		i++
+	}
+	if i+1 >= len(jieTable) {
+		return Luck{}, false
+	}
+
+	// 양남음녀 순행: forward for a yang year stem and a male, or a yin year
+	// stem and a female; the year stem is the saju year's, from 입춘.
+	yang := c.Year.Stem%2 == 0
+	dir, step := Backward, -1
+	var d int64
+	if yang == (g == Male) {
+		dir, step = Forward, 1
+		d = jieTable[i+1] - unix // the first 절 strictly after the birth
+	} else {
+		d = unix - jieTable[i] // the 절 at or before it, which began the month
+	}
+
+	// 대운수 N = max(1, ⌊(D + 129 600) / 259 200⌋).
+	n := int((d + halfThreeDays) / threeDays)
+	n = max(n, 1)
+	// start_at = t + ⌊D × 121.7475⌋ s, exactly in integers.
+	start := unix + d*luckYearPerDay/10000
+
+	l = Luck{
+		Direction:   dir,
+		StartAge:    n,
+		StartAt:     time.Unix(start, 0).UTC(),
+		Approximate: !c.HasHour,
+		Distance:    time.Duration(d) * time.Second,
+	}
+	m := c.Month.Index()
+	day := c.Day.Stem
+	for k := 1; k <= 10; k++ {
+		p := PillarFromIndex(m + step*k)
+		l.Pillars[k-1] = LuckPillar{
+			Index:        k,
+			Pillar:       p,
+			StartAge:     n + 10*(k-1),
+			StartAt:      time.Unix(start+int64(k-1)*luckDecade, 0).UTC(),
+			StemTenGod:   day.TenGod(p.Stem),
+			BranchTenGod: day.BranchTenGod(p.Branch),
+			Stage:        day.Stage(p.Branch),
+		}
+	}
+	return l, true
+}
