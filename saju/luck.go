@@ -91,18 +91,15 @@ const (
 // unix lies outside the 절 table.
 func luck(c *Chart, unix int64, g Gender) (l Luck, ok bool) {
 	// The latest 절 at or before unix, jieTable[i] ≤ unix < jieTable[i+1].
-	i := int((unix - jieTable[0]) / meanJieSpacing)
-	if unix < jieTable[0] || i >= len(jieTable) {
+	if unix < jieTable[0] || unix >= jieTable[len(jieTable)-1] {
 		return Luck{}, false
 	}
-	for i > 0 && unix < jieTable[i] {
+	i := min(int((unix-jieTable[0])/meanJieSpacing), len(jieTable)-2)
+	for unix < jieTable[i] {
 		i--
 	}
-	for i+1 < len(jieTable) && unix >= jieTable[i+1] {
+	for unix >= jieTable[i+1] {
 		i++
-	}
-	if i+1 >= len(jieTable) {
-		return Luck{}, false
 	}
 
 	// 양남음녀 순행: forward for a yang year stem and a male, or a yin year
