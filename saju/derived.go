@@ -152,11 +152,10 @@ func derive(d *Derived, c *Chart, unix int64, g Gender) error {
 	d.Pillars[DayPillar].StemTenGod = DayMaster
 	d.nRelations = uint8(relations(&ps, n, &d.relations))
 	if g == Male || g == Female {
-		l, ok := luck(c, unix, g)
-		if !ok {
+		if !luck(&d.Luck, c, unix, g) {
 			return ErrInstantRange
 		}
-		d.Luck, d.HasLuck = l, true
+		d.HasLuck = true
 	}
 	return nil
 }

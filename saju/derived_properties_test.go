@@ -229,7 +229,7 @@ func checkDerived(t *testing.T, b Birth, c Chart, d *Derived, g Gender) {
 		t.Errorf("%+v: approximate %v", b, l.Approximate)
 	}
 	in, _ := Options{}.Instant(b)
-	if got, want := l.StartAt.Sub(in).Seconds(), l.Distance.Seconds()*365.2425/3; got > want || got < want-1 || l.StartAt.Location() != time.UTC {
+	if got, want := l.StartAt().Sub(in).Seconds(), l.Distance.Seconds()*365.2425/3; got > want || got < want-1 || l.StartAt().Location() != time.UTC {
 		t.Errorf("%+v: start %v after the birth, D × 121.7475 = %v", b, got, want)
 	}
 	// The 절 reached is the one that began the birth month (backward) or
@@ -247,8 +247,8 @@ func checkDerived(t *testing.T, b Birth, c Chart, d *Derived, g Gender) {
 		if got := (p.Pillar.Index() - prev.Index() + 60) % 60; got != (step+60)%60 {
 			t.Errorf("%+v: luck pillar %d is %v after %v", b, k+1, p.Pillar, prev)
 		}
-		if want := l.StartAt.Add(time.Duration(k) * 315569520 * time.Second); !p.StartAt.Equal(want) {
-			t.Errorf("%+v: luck pillar %d starts %v, want %v", b, k+1, p.StartAt, want)
+		if want := l.StartAt().Add(time.Duration(k) * 315569520 * time.Second); !p.StartAt().Equal(want) {
+			t.Errorf("%+v: luck pillar %d starts %v, want %v", b, k+1, p.StartAt(), want)
 		}
 		if p.StemTenGod != c.Day.Stem.TenGod(p.Pillar.Stem) || p.BranchTenGod != c.Day.Stem.BranchTenGod(p.Pillar.Branch) || p.Stage != c.Day.Stem.Stage(p.Pillar.Branch) {
 			t.Errorf("%+v: luck pillar %d: %v %v %v", b, k+1, p.StemTenGod, p.BranchTenGod, p.Stage)
@@ -281,8 +281,8 @@ func TestDeriveEdges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Luck.Direction != Backward || d.Luck.Distance != 0 || d.Luck.StartAge != 1 || !d.Luck.StartAt.Equal(at) {
-		t.Errorf("backward at a 절: %v, D %v, 대운수 %d, start %v", d.Luck.Direction, d.Luck.Distance, d.Luck.StartAge, d.Luck.StartAt)
+	if d.Luck.Direction != Backward || d.Luck.Distance != 0 || d.Luck.StartAge != 1 || !d.Luck.StartAt().Equal(at) {
+		t.Errorf("backward at a 절: %v, D %v, 대운수 %d, start %v", d.Luck.Direction, d.Luck.Distance, d.Luck.StartAge, d.Luck.StartAt())
 	}
 	// A second before, backward reaches the previous 절.
 	d, _ = Derive(c, at.Add(-time.Second), back)

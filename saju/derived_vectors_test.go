@@ -132,14 +132,14 @@ func toJSON(c Chart, d *Derived) sajuJSON {
 		l := &d.Luck
 		j := &luckJSON{
 			Direction: l.Direction.String(), StartAge: l.StartAge,
-			StartAt: l.StartAt.Format(time.RFC3339), Approximate: l.Approximate,
+			StartAt: l.StartAt().Format(time.RFC3339), Approximate: l.Approximate,
 			Pillars: []luckPillarJSON{},
 		}
 		for _, p := range l.Pillars {
 			j.Pillars = append(j.Pillars, luckPillarJSON{
 				Index: p.Index, Stem: p.Pillar.Stem.Hangul(), Branch: p.Pillar.Branch.Hangul(),
 				Hangul: p.Pillar.Hangul(), Hanja: p.Pillar.Hanja(),
-				StartAge: p.StartAge, StartAt: p.StartAt.Format(time.RFC3339),
+				StartAge: p.StartAge, StartAt: p.StartAt().Format(time.RFC3339),
 				StemTenGod: p.StemTenGod.Hangul(), BranchTenGod: p.BranchTenGod.Hangul(), TwelveStage: p.Stage.Hangul(),
 			})
 		}
@@ -362,7 +362,7 @@ func TestDerivedSpecExample(t *testing.T) {
 	if d.Luck.Distance < 1705560*time.Second-90*time.Second || d.Luck.Distance > 1705560*time.Second+90*time.Second {
 		t.Errorf("D = %v, want 1 705 560 s ± 90 s", d.Luck.Distance)
 	}
-	t.Logf("D = %v (document 1 705 560 s); start %v, worst start difference %v", d.Luck.Distance, d.Luck.StartAt, worst)
+	t.Logf("D = %v (document 1 705 560 s); start %v, worst start difference %v", d.Luck.Distance, d.Luck.StartAt(), worst)
 }
 
 // readSpec returns the text of ../shared/docs/SAJU-DERIVED.md.

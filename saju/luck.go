@@ -44,9 +44,10 @@ type Luck struct {
 	// (one year), rounded half up, at least 1; always 1 to 10. It is the
 	// conventional label of the first luck pillar, an age in years.
 	StartAge int
-	// StartAt is the instant the first luck pillar begins, in UTC, to the
-	// second: the birth instant plus Distance × 365.2425 / 3.
-	StartAt time.Time
+	// Start is the instant the first luck pillar begins, in seconds since
+	// 1970-01-01 UTC (see [Luck.StartAt]): the birth instant plus
+	// ⌊D × 365.2425 / 3⌋, D being Distance in seconds.
+	Start int64
 	// Approximate is true when the birth hour is unknown and the noon
 	// instant stood in for it.
 	Approximate bool
@@ -66,9 +67,10 @@ type LuckPillar struct {
 	Pillar Pillar
 	// StartAge is StartAge of the [Luck] plus 10(k − 1).
 	StartAge int
-	// StartAt is the instant the pillar begins, in UTC: StartAt of the
-	// [Luck] plus (k − 1) × 3652.425 days.
-	StartAt time.Time
+	// Start is the instant the pillar begins, in seconds since 1970-01-01
+	// UTC (see [LuckPillar.StartAt]): Start of the [Luck] plus
+	// (k − 1) × 3652.425 days.
+	Start int64
 	// StemTenGod and BranchTenGod are the ten gods of the pillar's stem and
 	// of its branch's main stem against the natal day stem ([Companion],
 	// never [DayMaster], for a stem equal to it); Stage is the natal day
@@ -76,6 +78,12 @@ type LuckPillar struct {
 	StemTenGod, BranchTenGod TenGod
 	Stage                    Stage
 }
+
+// StartAt returns the instant the first luck pillar begins, in UTC.
+func (l *Luck) StartAt() time.Time { return time.Unix(l.Start, 0).UTC() }
+
+// StartAt returns the instant the pillar begins, in UTC.
+func (p *LuckPillar) StartAt() time.Time { return time.Unix(p.Start, 0).UTC() }
 
 // Constants of SAJU-DERIVED.md §10, in seconds.
 const (
@@ -86,13 +94,13 @@ const (
 	halfThreeDays  = threeDays / 2 // rounds D / 3 days half up
 )
 
-// luck returns the luck pillars of c for a birth at the instant unix
-// (seconds since 1970 UTC) and the gender g (Male or Female), and false if
-// unix lies outside the 절 table.
-func luck(c *Chart, unix int64, g Gender) (l Luck, ok bool) {
+// luck sets l to the luck pillars of c for a birth at the instant unix
+// (seconds since 1970 UTC) and the gender g (Male or Female); it returns
+// false, leaving l alone, if unix lies outside the 절 table.
+func luck(l *Luck, c *Chart, unix int64, g Gender) bool {
 	// The latest 절 at or before unix, jieTable[i] ≤ unix < jieTable[i+1].
 	if unix < jieTable[0] || unix >= jieTable[len(jieTable)-1] {
-		return Luck{}, false
+		return false
 	}
 	i := min(int((unix-jieTable[0])/meanJieSpacing), len(jieTable)-2)
 	for unix < jieTable[i] {
@@ -120,10 +128,10 @@ func luck(c *Chart, unix int64, g Gender) (l Luck, ok bool) {
 	// start_at = t + ⌊D × 121.7475⌋ s, exactly in integers.
 	start := unix + d*luckYearPerDay/10000
 
-	l = Luck{
+	*l = Luck{
 		Direction:   dir,
 		StartAge:    n,
-		StartAt:     time.Unix(start, 0).UTC(),
+		Start:       start,
 		Approximate: !c.HasHour,
 		Distance:    time.Duration(d) * time.Second,
 	}
@@ -135,11 +143,11 @@ func luck(c *Chart, unix int64, g Gender) (l Luck, ok bool) {
 			Index:        k,
 			Pillar:       p,
 			StartAge:     n + 10*(k-1),
-			StartAt:      time.Unix(start+int64(k-1)*luckDecade, 0).UTC(),
+			Start:        start + int64(k-1)*luckDecade,
 			StemTenGod:   day.TenGod(p.Stem),
 			BranchTenGod: day.BranchTenGod(p.Branch),
 			Stage:        day.Stage(p.Branch),
 		}
 	}
-	return l, true
+	return true
 }
