@@ -84,7 +84,7 @@ func (d *Derived) Relations() []Relation { return d.relations[:d.nRelations] }
 // birth at instant (the birth instant of [Options.Instant]: noon when the
 // hour is unknown) by a person of gender g. The instant and the gender
 // matter only for the luck pillars, which are omitted when g is
-// [NoGender]. The luck pillars run from c's month pillar and are timed by
+// [NoGender] (or any value other than [Male] and [Female]). The luck pillars run from c's month pillar and are timed by
 // the same 절 table that gave it; instant is taken to the whole second.
 //
 // It returns [ErrInvalidChart] if a pillar of c is invalid and
@@ -99,22 +99,23 @@ func Derive(c Chart, instant time.Time, g Gender) (Derived, error) {
 }
 
 // ComputeDerived returns the chart of b and its derived data for a person
-// of gender g: o.Compute(b), o.Instant(b) and [Derive] in one call.
+// of gender g: o.Compute(b), then [Derive] at o.Instant(b), in one call.
+// It returns the errors of [Options.Compute]; it does not allocate.
 func (o Options) ComputeDerived(b Birth, g Gender) (Chart, Derived, error) {
 	c, err := o.Compute(b)
 	if err != nil {
 		return Chart{}, Derived{}, err
 	}
-	var d Derived
-	if g != NoGender {
+	var unix int64
+	if g == Male || g == Female {
 		t, err := o.Instant(b)
 		if err != nil {
 			return Chart{}, Derived{}, err
 		}
-		if err := derive(&d, &c, t.Unix(), g); err != nil {
-			return Chart{}, Derived{}, err
-		}
-	} else if err := derive(&d, &c, 0, g); err != nil {
+		unix = t.Unix()
+	}
+	var d Derived
+	if err := derive(&d, &c, unix, g); err != nil {
 		return Chart{}, Derived{}, err
 	}
 	return c, d, nil

@@ -3,6 +3,7 @@ package saju
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -310,4 +311,39 @@ func TestDeriveEdges(t *testing.T) {
 	if d, err := Derive(c, at, NoGender); err != nil || d.HasHour || d.Pillars[HourPillar] != (PillarInfo{}) {
 		t.Errorf("no hour: %v, %+v", err, d.Pillars[HourPillar])
 	}
+}
+
+// TestDeriveAllocs checks that the derived data is a value without
+// pointers, so that it costs no allocation and no garbage, and that
+// computing a chart with it allocates nothing.
+func TestDeriveAllocs(t *testing.T) {
+	var walk func(typ reflect.Type) bool
+	walk = func(typ reflect.Type) bool {
+		switch typ.Kind() {
+		case reflect.Struct:
+			for i := range typ.NumField() {
+				if !walk(typ.Field(i).Type) {
+					t.Errorf("%s.%s holds a pointer", typ, typ.Field(i).Name)
+					return false
+				}
+			}
+			return true
+		case reflect.Array:
+			return walk(typ.Elem())
+		case reflect.Bool, reflect.Int, reflect.Int64, reflect.Uint8, reflect.Uint16:
+			return true
+		}
+		return false
+	}
+	walk(reflect.TypeFor[Derived]())
+	h := 14
+	b := Birth{Year: 1990, Month: 5, Day: 17, Hour: &h}
+	if n := testing.AllocsPerRun(100, func() {
+		if _, _, err := (Options{}).ComputeDerived(b, Female); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("ComputeDerived allocates %v times", n)
+	}
+	t.Logf("Derived is %d bytes", reflect.TypeFor[Derived]().Size())
 }
