@@ -239,7 +239,7 @@ func TestDerivedTablesMatchSpec(t *testing.T) {
 		b := Branch(i)
 		hs, n := b.HiddenStems(0)
 		cells := []string{branchCell(b)}
-		entry := func(h HiddenStem) string { return stemCell(h.Stem) + " " + strconv.Itoa(h.Days) }
+		entry := func(h HiddenStem) string { return stemCell(h.Stem) + " " + strconv.Itoa(int(h.Days)) }
 		var order []string
 		for _, h := range hs[:n] {
 			order = append(order, h.Stem.Hangul())

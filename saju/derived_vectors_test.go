@@ -110,7 +110,7 @@ func toJSON(c Chart, d *Derived) sajuJSON {
 			Void:        info.Void,
 		}
 		for _, h := range info.HiddenStems() {
-			j.HiddenStems = append(j.HiddenStems, hiddenJSON{Stem: h.Stem.Hangul(), Hanja: h.Stem.Hanja(), Days: h.Days, TenGod: h.TenGod.Hangul()})
+			j.HiddenStems = append(j.HiddenStems, hiddenJSON{Stem: h.Stem.Hangul(), Hanja: h.Stem.Hanja(), Days: int(h.Days), TenGod: h.TenGod.Hangul()})
 		}
 		return j
 	}

@@ -6,7 +6,7 @@ package saju
 type HiddenStem struct {
 	Stem Stem
 	// Days is the number of days, of 30, that the stem governs.
-	Days int
+	Days uint8
 	// TenGod is the stem's ten god against the day stem: [Companion] when it
 	// equals the day stem, never [DayMaster].
 	TenGod TenGod
@@ -20,7 +20,7 @@ type HiddenStem struct {
 func (b Branch) HiddenStems(day Stem) (hs [3]HiddenStem, n int) {
 	h := &hiddenTable[b%12]
 	for i := range h.n {
-		hs[i] = HiddenStem{Stem: h.stem[i], Days: int(h.days[i]), TenGod: day.TenGod(h.stem[i])}
+		hs[i] = HiddenStem{Stem: h.stem[i], Days: h.days[i], TenGod: day.TenGod(h.stem[i])}
 	}
 	return hs, int(h.n)
 }

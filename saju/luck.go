@@ -128,25 +128,23 @@ func luck(l *Luck, c *Chart, unix int64, g Gender) bool {
 	// start_at = t + ⌊D × 121.7475⌋ s, exactly in integers.
 	start := unix + d*luckYearPerDay/10000
 
-	*l = Luck{
-		Direction:   dir,
-		StartAge:    n,
-		Start:       start,
-		Approximate: !c.HasHour,
-		Distance:    time.Duration(d) * time.Second,
-	}
-	m := c.Month.Index()
-	day := c.Day.Stem
-	for k := 1; k <= 10; k++ {
-		p := PillarFromIndex(m + step*k)
-		l.Pillars[k-1] = LuckPillar{
-			Index:        k,
-			Pillar:       p,
-			StartAge:     n + 10*(k-1),
-			Start:        start + int64(k-1)*luckDecade,
-			StemTenGod:   day.TenGod(p.Stem),
-			BranchTenGod: day.BranchTenGod(p.Branch),
-			Stage:        day.Stage(p.Branch),
+	l.Direction, l.StartAge, l.Start = dir, n, start
+	l.Approximate, l.Distance = !c.HasHour, time.Duration(d)*time.Second
+	// Pillar k is the month pillar's index ± k: step stem and branch by
+	// one (the cycle's index steps with both), against the natal day stem's
+	// rows of the tables.
+	tenGods, stages := &tenGodTable[c.Day.Stem%10], &stageTable[c.Day.Stem%10]
+	st, br := int(c.Month.Stem%10), int(c.Month.Branch%12)
+	for k := range l.Pillars {
+		st, br = (st+step+10)%10, (br+step+12)%12
+		l.Pillars[k] = LuckPillar{
+			Index:        k + 1,
+			Pillar:       Pillar{Stem: Stem(st), Branch: Branch(br)},
+			StartAge:     n + 10*k,
+			Start:        start + int64(k)*luckDecade,
+			StemTenGod:   tenGods[st],
+			BranchTenGod: tenGods[mainStem[br]],
+			Stage:        stages[br],
 		}
 	}
 	return true
