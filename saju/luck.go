@@ -15,6 +15,18 @@ const (
 	Female
 )
 
+// String returns "male" or "female", as the API writes the gender, and the
+// empty string for NoGender.
+func (g Gender) String() string {
+	switch g {
+	case Male:
+		return "male"
+	case Female:
+		return "female"
+	}
+	return ""
+}
+
 // Direction is the direction in which the luck pillars run through the
 // sexagenary cycle from the month pillar.
 type Direction uint8
@@ -85,7 +97,7 @@ func (l *Luck) StartAt() time.Time { return time.Unix(l.Start, 0).UTC() }
 // StartAt returns the instant the pillar begins, in UTC.
 func (p *LuckPillar) StartAt() time.Time { return time.Unix(p.Start, 0).UTC() }
 
-// Constants of SAJU-DERIVED.md §10, in seconds.
+// Constants of SAJU-DERIVED.md §10; durations in seconds.
 const (
 	luckYearPerDay = 1217475       // ÷ 10⁴: 121.7475 = 365.2425 / 3, the seconds of start per second of D
 	luckDecade     = 315569520     // 10 × 365.2425 days
