@@ -258,12 +258,14 @@ func relations(ps *[4]Pillar, n int, out *[maxRelations]Relation) int {
 		pairOK       [6]bool
 		triple       [2][4]int8 // group in relationTripleTable per kind and triple, or -1
 	)
+	var present uint16 // the pair kinds found in any pair
 	for i, pq := range positionPairs {
 		p, q := ps[pq[0]], ps[pq[1]]
 		if int(pq[1]) < n {
 			pairOK[i] = true
 			stem[i] = stemPairs[p.Stem%10][q.Stem%10]
 			branch[i] = branchPairs[p.Branch%12][q.Branch%12]
+			present |= stem[i].kinds | branch[i].kinds
 		}
 	}
 	var covered [6]bool // pairs of positions inside a listed 삼합
@@ -311,6 +313,9 @@ func relations(ps *[4]Pillar, n int, out *[maxRelations]Relation) int {
 					m++
 				}
 			}
+			continue
+		}
+		if present&(1<<k) == 0 {
 			continue
 		}
 		cells := &branch
