@@ -155,6 +155,32 @@
 // which a store can keep as opaque bytes: the layout is known only here,
 // and every version once written stays readable.
 //
+// # Derived data
+//
+// [Derive] (or [Options.ComputeDerived]) adds what a Korean 만세력 shows
+// under the pillars, exactly as docs/SAJU-DERIVED.md specifies: for each
+// pillar ([PillarInfo]) the ten gods (십신) of its stem and of its branch's
+// main stem (정기), read against the day stem, the day pillar's own stem
+// being 일간 ([DayMaster]); the hidden stems (지장간) of the Korean 월률분야
+// table with their days, 여기 → 중기 → 정기, the 정기 last; the day stem's
+// twelve stage (12운성) on the branch, 화토동궁 with yin stems counted
+// backwards; the 납음; the 12신살 from the year branch; and whether the
+// branch is void (공망, from the day pillar's decade). For the chart it adds
+// the relations among the pillars ([Relation]: 합, 충, 형, 파, 해, 원진 and
+// 귀문, membership only, without 합화; sorted by kind, then positions) and,
+// when the gender is known, the ten luck pillars ([Luck], 대운): forward
+// for a yang year stem and a male or a yin one and a female, from the
+// month pillar; the 대운수 is the distance D to the 절 divided by three
+// days, rounded half up, at least 1; the first pillar starts D × 365.2425 / 3
+// after the birth instant, each next one 3652.425 days later (an exact
+// duration, not calendar arithmetic), timed by the same 절 table as the
+// month pillar. Every table is Go data beside the rule that generates it,
+// with the source SAJU-DERIVED.md cites, and the tests check both against
+// the document and its reference vectors. Names are the document's: hangul
+// (Hangul, String) and hanja (Hanja) methods return static strings, and
+// [Derived] is a value of fixed size without pointers, so computing it
+// allocates nothing.
+//
 // # Sources
 //
 //   - J. Meeus, Astronomical Algorithms, 2nd ed., Willmann-Bell, 1998:
@@ -173,5 +199,6 @@
 //     for the rules of the Korean lunar calendar and its table to 2050.
 //   - palja's docs/SAJU.md for the conventions, and its reference vectors
 //     pillars.tsv, solar_terms.tsv, lunar_months.tsv, lunar.tsv,
-//     lunar_invalid.tsv, schools.tsv and solartime.tsv for the tests.
+//     lunar_invalid.tsv, schools.tsv, solartime.tsv and derived.jsonl for
+//     the tests; docs/SAJU-DERIVED.md for the derived data and its tables.
 package saju
