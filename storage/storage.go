@@ -1,6 +1,6 @@
 // Package storage keeps palja's accounts, API keys and profiles in SQLite.
 // [DB.Profiles] is its [profile.Store], and a [DB] is itself a
-// [profile.KeyStore].
+// [auth.KeyStore].
 //
 // # Encryption at rest
 //

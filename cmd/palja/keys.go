@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage"
 )
@@ -72,7 +73,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return usageError(fs, "%v", err)
 		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
+		if err := auth.CheckLimits(*rate, *burst); err != nil {
 			return usageError(fs, "--%v", err)
 		}
 		work = func(db *storage.DB) error {
@@ -137,7 +138,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if !set["rate"] && !set["burst"] {
 			return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
 		}
-		if err := storage.CheckLimits(*rate, *burst); err != nil {
+		if err := auth.CheckLimits(*rate, *burst); err != nil {
 			return usageError(fs, "--%v", err)
 		}
 		work = func(db *storage.DB) error {
@@ -177,7 +178,7 @@ func keyIDArg(fs *flag.FlagSet) (string, error) {
 		return "", usageError(fs, "unexpected argument %s after KEY_ID", quoteArg(fs.Arg(1)))
 	}
 	id := fs.Arg(0)
-	if strings.HasPrefix(id, profile.KeyPrefix) {
+	if strings.HasPrefix(id, auth.KeyPrefix) {
 		return "", usageError(fs, "that is a key's secret, not its id: %s takes the key's id (key_…, see palja keys list); "+
 			"the secret is not shown here", strings.TrimPrefix(fs.Name(), "keys "))
 	}
