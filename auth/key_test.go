@@ -15,8 +15,10 @@ func TestSecretFormat(t *testing.T) {
 	if !strings.HasPrefix(k.ID, "key_") || len(k.ID) != len("key_")+20 || k.Name != "ci" || k.Rate != 5 || k.Burst != 6 {
 		t.Errorf("key %+v", k)
 	}
-	if Hash(secret) != sha256.Sum256([]byte(secret)) {
-		t.Error("Hash is not SHA-256")
+	for _, s := range []string{secret, "", strings.Repeat("x", maxKeyLen), strings.Repeat("x", maxKeyLen+1), strings.Repeat("y", 1<<20)} {
+		if Hash(s) != sha256.Sum256([]byte(s)) {
+			t.Errorf("Hash of %d bytes is not SHA-256", len(s))
+		}
 	}
 	if s2, _ := NewSecret(); s2 == secret {
 		t.Error("two equal secrets")

@@ -91,17 +91,21 @@ func (b *memBucket) Take(_ context.Context, now time.Time) (State, error) {
 	return st, nil
 }
 
+// Limit returns the limiter's rate and burst.
 func (b *memBucket) Limit() Limit {
 	lim := b.lim()
 	return Limit{Rate: float64(lim.Limit()), Burst: lim.Burst()}
 }
 
+// SetLimit sets rate and burst at now: the tokens up to now are counted at
+// the old rate.
 func (b *memBucket) SetLimit(l Limit, now time.Time) {
 	lim := b.lim()
 	lim.SetLimitAt(now, rate.Limit(l.Rate))
 	lim.SetBurstAt(now, l.Burst)
 }
 
+// Empty is exact: the bucket holds less than one token at now.
 func (b *memBucket) Empty(now time.Time) bool { return b.lim().TokensAt(now) < 1 }
 
 // ceilSeconds rounds s up to whole seconds; 0 for s ≤ 0.

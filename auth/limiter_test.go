@@ -143,3 +143,33 @@ func TestCallbacks(t *testing.T) {
 		t.Errorf("RateLimited %d times, errors %v", limited, errs)
 	}
 }
+
+// nopWriter is a ResponseWriter that keeps its header map and discards the
+// rest.
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+// TestRefusalAllocatesNothing: the 429 of a cached key costs package auth
+// no allocation (what the answer costs is WriteError's), as long as its
+// headers are below 1024 seconds.
+func TestRefusalAllocatesNothing(t *testing.T) {
+	keys := &memKeys{}
+	secret, _ := keys.add(0.01, 1) // Retry-After and RateLimit-Reset: 100
+	mw := Authenticate(keys, Config{Rate: 10, Burst: 20, Now: newFakeClock().now,
+		WriteError: func(http.ResponseWriter, *http.Request, error) {}})
+	admitted := 0
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { admitted++ }))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("X-API-Key", secret)
+	w := &nopWriter{h: http.Header{}}
+	h.ServeHTTP(w, req) // the first request caches the key and takes its token
+	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, req) }); n != 0 {
+		t.Errorf("%v allocations per 429", n)
+	}
+	if admitted != 1 {
+		t.Errorf("%d requests admitted, want 1", admitted)
+	}
+}

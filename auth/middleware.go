@@ -55,15 +55,30 @@ type authenticator struct {
 }
 
 // Authenticate returns middleware that resolves X-API-Key through keys and
-// its cache and applies the key's rate limit: a request without a valid key
-// is answered 401, one over its limit 429, both before any other work and
-// the 429 without waiting for the store. Every admitted request carries the
-// RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset headers.
+// applies the key's rate limit: a request without a valid key is answered
+// 401, one over its limit 429, both before any other work. Every request
+// with a valid key carries the RateLimit-Limit, RateLimit-Remaining and
+// RateLimit-Reset headers; a 429 carries Retry-After too. What it
+// guarantees:
+//
+//   - A key revoked, deleted or given new limits in the store is refused,
+//     or limited anew, within 1 s, without a restart: no request is served
+//     from a lookup that started more than 1 s before it arrived.
+//   - A 429 costs no store access and no wait: a request over its limit is
+//     refused from the cache, even when the key is due for a check (which
+//     then runs in the background). Package auth allocates nothing for it
+//     (with its header values below 1024); the answer is WriteError's.
+//   - A flood with a known key never waits for the store: keys are
+//     re-checked in the background every 500 ms, at most one lookup per key
+//     at a time, and a failing store is tried at most every 500 ms per key.
+//   - Failed authentications are limited per client address (IPv4 address
+//     or IPv6 /64), before any lookup: a flood of guessed keys costs the
+//     store at most AuthFailBurst lookups, then AuthFailRate a second.
+//   - Memory is bounded: only valid keys are cached, idle ones evicted,
+//     and at most 65,536 addresses are tracked.
 //
 // The middleware may wrap several handlers: they share one key cache, one
-// set of buckets and one failed-authentication limit. See [keyCache] for
-// what the cache guarantees (a revocation is in force within 1 s) and
-// [addrLimiter] for the limit of failed authentications per address.
+// set of buckets and one failed-authentication limit.
 func Authenticate(keys KeyStore, cfg Config) func(http.Handler) http.Handler {
 	a := newAuthenticator(keys, cfg)
 	return func(next http.Handler) http.Handler {

@@ -41,4 +41,5 @@ func Invalid(field, msg string) *ValidationError {
 	return &ValidationError{Field: field, Message: msg}
 }
 
+// Error returns the message; it names the field, never the value.
 func (e *ValidationError) Error() string { return e.Message }
