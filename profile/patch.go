@@ -30,10 +30,9 @@ type Patch struct {
 // [Profile]. Decoding ([fieldOf]), the null rules ([Patch.checkNulls]), the
 // required fields of a create ([Patch.checkRequired]), applying a patch
 // ([Profile.apply]), birth-change detection ([Patch.changesBirth]) and the
-// idempotency fingerprint
-// ([Patch.fingerprint]) all read [fields], so a new field is one row there
-// (and its Go field in Patch and Profile). Value rules (ranges, lengths) are
-// [Profile.Validate]'s.
+// idempotency fingerprint ([Patch.fingerprint]) all read [fields], so a new
+// field is one row there (and its Go field in Patch and Profile). Value
+// rules (ranges, lengths) are [Profile.Validate]'s.
 type field struct {
 	name     string
 	nullable bool // null is a value (birth_hour: unknown); otherwise it is refused
@@ -41,8 +40,10 @@ type field struct {
 	birth    bool // part of the birth: a change recomputes the chart
 	// hashAbsent: the fingerprint encodes the field even when absent, as
 	// it has always done for the first seven fields. A field added later
-	// leaves it false and so adds nothing to the fingerprint of a body
-	// without it: fingerprints stored before it existed still match.
+	// leaves it false: it adds nothing to the fingerprint of a body
+	// without it, so fingerprints stored before it existed still match,
+	// and its name before its value when present, so that two such
+	// fields cannot be mistaken for one another.
 	hashAbsent bool
 	col        column // the field's JSON kind, its place in Patch and Profile
 }
@@ -108,7 +109,9 @@ type column interface {
 }
 
 // col is a field of Go type T (string or int): Opt[T] in a Patch, and in a
-// Profile either a T (value) or a *T that is nil when absent (ptr).
+// Profile either a T (value) or a *T that is nil when absent (ptr). A field
+// of another type (a bool, a float) is one more case in kind, decode and
+// hash, and one more kind for the scanner.
 type col[T string | int] struct {
 	patch func(*Patch) *Opt[T]
 	value func(*Profile) *T
@@ -254,7 +257,12 @@ func (p *Patch) fingerprint() [32]byte {
 	var b []byte
 	for i := range fields {
 		f := &fields[i]
-		if set, _ := f.col.state(p); set || f.hashAbsent {
+		set, _ := f.col.state(p)
+		switch {
+		case f.hashAbsent:
+			b = f.col.hash(b, p)
+		case set:
+			b = strconv.AppendQuote(b, f.name)
 			b = f.col.hash(b, p)
 		}
 	}
