@@ -29,7 +29,7 @@ type Patch struct {
 // for it whatever its value, and where it lives in a [Patch] and in a
 // [Profile]. Decoding ([fieldOf]), the null rules ([Patch.checkNulls]), the
 // required fields of a create ([Patch.checkRequired]), applying a patch
-// ([Profile.apply]), birth-change detection ([Patch.changesBirth]) and the
+// and detecting a change of the birth ([Profile.apply]) and the
 // idempotency fingerprint ([Patch.fingerprint]) all read [fields], so a new
 // field is one row there (and its Go field in Patch and Profile). Value
 // rules (ranges, lengths) are [Profile.Validate]'s.
@@ -99,11 +99,9 @@ type column interface {
 	state(p *Patch) (set, null bool)
 	// decode stores a scanned value of the field in p.
 	decode(p *Patch, name string, k kind, sv []byte, iv int) error
-	// apply copies the patch's field to pr; the patch has it.
-	apply(pr *Profile, p *Patch)
-	// changes reports whether applying the patch's field would change pr;
-	// the patch has it.
-	changes(pr *Profile, p *Patch) bool
+	// apply copies the patch's field to pr and reports whether that
+	// changed pr's value; the patch has the field.
+	apply(pr *Profile, p *Patch) (changed bool)
 	// hash appends the patch's field to a fingerprint.
 	hash(b []byte, p *Patch) []byte
 }
@@ -162,29 +160,24 @@ func setOpt[T any](o *Opt[T], name string, k, want kind, v T, typeRule string) e
 	return nil
 }
 
-func (c col[T]) apply(pr *Profile, p *Patch) {
-	o := c.patch(p)
-	switch {
-	case c.value != nil:
-		*c.value(pr) = o.V
-	case o.Null:
-		*c.ptr(pr) = nil
-	default:
-		v := o.V
-		*c.ptr(pr) = &v
-	}
-}
-
-func (c col[T]) changes(pr *Profile, p *Patch) bool {
+func (c col[T]) apply(pr *Profile, p *Patch) (changed bool) {
 	o := c.patch(p)
 	if c.value != nil {
-		return *c.value(pr) != o.V
+		v := c.value(pr)
+		changed = *v != o.V
+		*v = o.V
+		return changed
 	}
-	cur := *c.ptr(pr)
+	cur := c.ptr(pr)
 	if o.Null {
-		return cur != nil
+		changed = *cur != nil
+		*cur = nil
+		return changed
 	}
-	return cur == nil || *cur != o.V
+	changed = *cur == nil || **cur != o.V
+	v := o.V
+	*cur = &v
+	return changed
 }
 
 // hash appends a string field as its Set flag and its quoted value, an
@@ -211,20 +204,6 @@ func (p *Patch) Empty() bool {
 		}
 	}
 	return true
-}
-
-// changesBirth reports whether applying the patch to pr would change a
-// birth field, so that the chart must be recomputed. It compares the patch
-// with pr rather than pr with a patched copy, so that no copy of a
-// Profile has to live on the heap.
-func (p *Patch) changesBirth(pr *Profile) bool {
-	for i := range fields {
-		f := &fields[i]
-		if set, _ := f.col.state(p); set && f.birth && f.col.changes(pr, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkNulls rejects null for every field that is not nullable.
@@ -269,11 +248,14 @@ func (p *Patch) fingerprint() [32]byte {
 	return sha256.Sum256(b)
 }
 
-// apply copies the fields present in p to pr.
-func (pr *Profile) apply(p *Patch) {
+// apply copies the fields present in p to pr and reports whether that
+// changed a birth field, so that the chart must be recomputed.
+func (pr *Profile) apply(p *Patch) (birthChanged bool) {
 	for i := range fields {
-		if set, _ := fields[i].col.state(p); set {
-			fields[i].col.apply(pr, p)
+		f := &fields[i]
+		if set, _ := f.col.state(p); set && f.col.apply(pr, p) && f.birth {
+			birthChanged = true
 		}
 	}
+	return birthChanged
 }

@@ -98,9 +98,8 @@ func (pr *Profile) Merge(p *Patch) (recomputed bool, err error) {
 	if err := p.checkNulls(); err != nil {
 		return false, err
 	}
-	birthChanged := p.changesBirth(pr)
 	old := *pr // applied in place, restored on error
-	pr.apply(p)
+	birthChanged := pr.apply(p)
 	if err := pr.Validate(); err != nil {
 		*pr = old
 		return false, err
