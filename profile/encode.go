@@ -137,6 +137,16 @@ var jsonContentType = []string{"application/json; charset=utf-8"}
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII[c] reports whether the ASCII byte c stands for itself in a
+// JSON string of [appendString]: not a control character, a quote, a
+// backslash, or one of <, > and & (escaped as encoding/json does).
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string. s is valid UTF-8 (the decoder and
 // the domain guarantee it); invalid bytes are replaced all the same.
 func appendString(b []byte, s string) []byte {
@@ -145,7 +155,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainASCII[c] {
 				i++
 				continue
 			}
