@@ -93,7 +93,7 @@ func decodePatch(data []byte, p *Patch) error {
 		k, sv, iv, err := s.value()
 		if errors.Is(err, errBadString) {
 			// Readable JSON, but a string the field cannot hold.
-			if field.isInt {
+			if field.col.kind() == kindInt {
 				return Invalid(field.name, field.name+intRule)
 			}
 			return Invalid(field.name, field.name+" must be valid UTF-8 without control characters")
@@ -101,7 +101,7 @@ func decodePatch(data []byte, p *Patch) error {
 		if err != nil {
 			return Invalid("body", err.Error())
 		}
-		if err := field.set(p, k, sv, iv); err != nil {
+		if err := field.col.decode(p, field.name, k, sv, iv); err != nil {
 			return err
 		}
 		s.skipSpace()
@@ -350,73 +350,6 @@ func (s *scanner) hex4() (rune, bool) {
 
 // isControl matches Unicode category Cc: C0, DEL and C1.
 func isControl(r rune) bool { return r < 0x20 || 0x7f <= r && r < 0xa0 }
-
-// A patchField knows how to store one decoded value in a Patch.
-type patchField struct {
-	name  string
-	isInt bool
-	str   func(*Patch) *Opt[string]
-	num   func(*Patch) *Opt[int]
-}
-
-var patchFields = [...]patchField{
-	{name: FieldExternalID, str: func(p *Patch) *Opt[string] { return &p.ExternalID }},
-	{name: FieldName, str: func(p *Patch) *Opt[string] { return &p.Name }},
-	{name: FieldBirthYear, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthYear }},
-	{name: FieldBirthMonth, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthMonth }},
-	{name: FieldBirthDay, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthDay }},
-	{name: FieldBirthHour, isInt: true, num: func(p *Patch) *Opt[int] { return &p.BirthHour }},
-	{name: FieldGender, str: func(p *Patch) *Opt[string] { return &p.Gender }},
-}
-
-// fieldOf matches a key exactly (case-sensitive); nil for unknown keys.
-func fieldOf(key []byte) *patchField {
-	for i := range patchFields {
-		if string(key) == patchFields[i].name {
-			return &patchFields[i]
-		}
-	}
-	return nil
-}
-
-// intRule ends the message for a value of an integer field that is not a
-// plain JSON integer.
-const intRule = " must be an integer written as a plain JSON integer"
-
-func (f *patchField) set(p *Patch, k kind, sv []byte, iv int) error {
-	if f.isInt {
-		return setOpt(f.num(p), f.name, k, kindInt, iv, intRule)
-	}
-	return setOpt(f.str(p), f.name, k, kindString, string(sv), " must be a string")
-}
-
-// setOpt stores a value of kind want, or null, in o; any other kind is a
-// validation error ending in typeRule, and so is a second value for o.
-func setOpt[T any](o *Opt[T], name string, k, want kind, v T, typeRule string) error {
-	if o.Set {
-		return Invalid(name, "duplicate field "+name)
-	}
-	switch k {
-	case kindNull:
-		*o = Opt[T]{Set: true, Null: true}
-	case want:
-		*o = Opt[T]{Set: true, V: v}
-	default:
-		return Invalid(name, name+typeRule)
-	}
-	return nil
-}
-
-var readOnlyFields = []string{"id", "object", "day_master", "day_master_element", "weakest_element", "created_at", "updated_at", "pillars", "elements", "account_id"}
-
-func readOnly(name string) bool {
-	for _, f := range readOnlyFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
 
 // reportKey makes an unknown key safe to echo: at most 64 characters.
 func reportKey(key []byte) string {

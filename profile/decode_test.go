@@ -71,7 +71,7 @@ func TestDecodePatch(t *testing.T) {
 				return
 			}
 			var ve *ValidationError
-			if !errors.As(err, &ve) || ve.Field() != c.param {
+			if !errors.As(err, &ve) || ve.Field != c.param {
 				t.Errorf("error %v, want a validation error for %q", err, c.param)
 			}
 		})
@@ -85,8 +85,8 @@ func TestUnknownKeyIsTruncated(t *testing.T) {
 	}
 	_, err := DecodePatch([]byte(`{"` + string(long) + `":1}`))
 	var ve *ValidationError
-	if !errors.As(err, &ve) || utf8.RuneCountInString(ve.Field()) > maxKeyReport+1 {
-		t.Errorf("param of %d characters", utf8.RuneCountInString(ve.Field()))
+	if !errors.As(err, &ve) || utf8.RuneCountInString(ve.Field) > maxKeyReport+1 {
+		t.Errorf("param of %d characters", utf8.RuneCountInString(ve.Field))
 	}
 }
 
@@ -104,7 +104,7 @@ func FuzzDecodePatch(f *testing.F) {
 		p, err := DecodePatch(data)
 		if err != nil {
 			var ve *ValidationError
-			if !errors.As(err, &ve) || ve.Field() == "" || ve.Message() == "" {
+			if !errors.As(err, &ve) || ve.Field == "" || ve.Message == "" {
 				t.Fatalf("error %v is not a validation error naming a field", err)
 			}
 			return

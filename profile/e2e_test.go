@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sqlite"
@@ -449,7 +450,7 @@ func TestAuthentication(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(kim).str("id")
 	revoked, _ := e.newKey("", 0, 0)
-	k, err := e.db.KeyByHash(context.Background(), profile.HashAPIKey(revoked))
+	k, err := e.db.KeyByHash(context.Background(), auth.Hash(revoked))
 	if err != nil {
 		t.Fatal(err)
 	}

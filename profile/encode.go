@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/saju"
 )
 
@@ -45,11 +46,34 @@ var (
 	errMethod    = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", ""}
 	errStale     = &apiError{http.StatusPreconditionFailed, typePrecondition, "the profile has changed since the ETag in If-Match", ""}
 	errInternal  = &apiError{http.StatusInternalServerError, typeAPI, "internal error; retry later or quote the request_id", ""}
+
+	errRateLimited = &apiError{http.StatusTooManyRequests, typeRateLimited, "rate limit exceeded; retry after the number of seconds in Retry-After", ""}
 )
 
-// writeError maps err to the one error format of the API. Unexpected errors
-// are logged with the request id and answered 500 without internals.
-func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// errorWriter writes errors in the API's one format (see
+// [errorWriter.writeError]); it logs and counts the unexpected ones.
+type errorWriter struct {
+	logger  *slog.Logger
+	metrics Metrics
+}
+
+// writeError maps err to the one error format of the API: a validation
+// error 400 naming the field, [auth.ErrUnauthorized] 401,
+// [auth.ErrRateLimited] 429 (its headers set by package auth),
+// [ErrNotFound] 404, a conflict 409, [ErrPreconditionFailed] 412.
+// Unexpected errors are logged with the request id and answered 500
+// without internals. It is also the [auth.Config.WriteError] of the API.
+func (ew errorWriter) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// The sentinels of the hot paths (a flood of 429s, of 401s) first,
+	// without the allocations of errors.As.
+	switch err {
+	case auth.ErrRateLimited:
+		writeAPIError(w, r, errRateLimited)
+		return
+	case auth.ErrUnauthorized:
+		writeAPIError(w, r, errNoKey)
+		return
+	}
 	var (
 		ae *apiError
 		ve *ValidationError
@@ -58,13 +82,15 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &ve):
-		ae = &apiError{http.StatusBadRequest, typeValidation, ve.Message(), ve.Field()}
+		ae = &apiError{http.StatusBadRequest, typeValidation, ve.Message, ve.Field}
 	case errors.As(err, &ce):
 		ae = &apiError{http.StatusConflict, typeConflict, ce.Message, ce.Param}
 	case errors.Is(err, ErrNotFound):
 		ae = errNotFound
-	case errors.Is(err, ErrUnauthorized):
+	case errors.Is(err, auth.ErrUnauthorized):
 		ae = errNoKey
+	case errors.Is(err, auth.ErrRateLimited):
+		ae = errRateLimited
 	case errors.Is(err, ErrPreconditionFailed):
 		ae = errStale
 	case errors.Is(err, ErrConflict):
@@ -73,11 +99,11 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// The client went away; nobody reads the answer.
 		ae = &apiError{499, typeAPI, "request cancelled", ""}
 	default:
-		a.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		ew.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestID(r.Context())),
 			slog.String("method", r.Method), slog.String("route", routePattern(r)),
 			slog.String("error", err.Error()))
-		a.metrics.DBError()
+		ew.metrics.DBError()
 		ae = errInternal
 	}
 	writeAPIError(w, r, ae)
@@ -111,6 +137,16 @@ var jsonContentType = []string{"application/json; charset=utf-8"}
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII[c] reports whether the ASCII byte c stands for itself in a
+// JSON string of [appendString]: not a control character, a quote, a
+// backslash, or one of <, > and & (escaped as encoding/json does).
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string. s is valid UTF-8 (the decoder and
 // the domain guarantee it); invalid bytes are replaced all the same.
 func appendString(b []byte, s string) []byte {
@@ -119,7 +155,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainASCII[c] {
 				i++
 				continue
 			}
@@ -192,10 +228,25 @@ func appendProfile(b []byte, p *Profile) []byte {
 
 // appendSaju appends the Saju object of API.md.
 func appendSaju(b []byte, p *Profile) []byte {
-	c := &p.Chart
 	b = append(b, `{"profile_id":`...)
 	b = appendString(b, p.ID)
-	b = append(b, `,"pillars":{"year":`...)
+	b = append(b, ',')
+	b = appendChartMembers(b, &p.Chart)
+	return append(b, '}')
+}
+
+// AppendChart appends c as the Saju object of API.md without profile_id,
+// compact: what palja chart --json prints (indented).
+func AppendChart(b []byte, c saju.Chart) []byte {
+	b = append(b, '{')
+	b = appendChartMembers(b, &c)
+	return append(b, '}')
+}
+
+// appendChartMembers appends the members of the Saju object that describe
+// the chart: everything but profile_id.
+func appendChartMembers(b []byte, c *saju.Chart) []byte {
+	b = append(b, `"pillars":{"year":`...)
 	b = appendPillar(b, c.Year)
 	b = append(b, `,"month":`...)
 	b = appendPillar(b, c.Month)
@@ -222,7 +273,7 @@ func appendSaju(b []byte, p *Profile) []byte {
 	}
 	b = append(b, `},"weakest_element":`...)
 	b = appendString(b, c.Weakest.String())
-	return append(b, '}')
+	return b
 }
 
 func appendPillar(b []byte, p saju.Pillar) []byte {
@@ -235,6 +286,39 @@ func appendPillar(b []byte, p saju.Pillar) []byte {
 	b = append(b, `,"hanja":`...)
 	b = appendString(b, p.Hanja())
 	return append(b, '}')
+}
+
+// respondProfile answers status with the Profile object of p and its ETag.
+func respondProfile(w http.ResponseWriter, status int, p *Profile) {
+	b := make([]byte, 0, 384)
+	b = appendProfile(b, p)
+	b = append(b, '\n')
+	w.Header()["Etag"] = []string{etag(p)}
+	writeJSON(w, status, b)
+}
+
+// respondSaju answers 200 with the Saju object of p.
+func respondSaju(w http.ResponseWriter, p *Profile) {
+	b := make([]byte, 0, 768)
+	b = appendSaju(b, p)
+	b = append(b, '\n')
+	writeJSON(w, http.StatusOK, b)
+}
+
+// respondList answers 200 with a list of Profile objects.
+func respondList(w http.ResponseWriter, ps []*Profile, more bool) {
+	b := make([]byte, 0, 64+320*len(ps))
+	b = append(b, `{"object":"list","data":[`...)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendProfile(b, p)
+	}
+	b = append(b, `],"has_more":`...)
+	b = strconv.AppendBool(b, more)
+	b = append(b, "}\n"...)
+	writeJSON(w, http.StatusOK, b)
 }
 
 // etag is the strong validator of a profile version.

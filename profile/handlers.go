@@ -2,8 +2,9 @@ package profile
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"context"
 	"errors"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -11,8 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/palja/palja/auth"
 )
 
 // MaxBodyBytes is the largest request body accepted (413 above it).
@@ -86,14 +90,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (*Patch, error) {
 	return DecodePatch(buf.Bytes())
 }
 
-func (a *api) respondProfile(w http.ResponseWriter, status int, p *Profile) {
-	b := make([]byte, 0, 384)
-	b = appendProfile(b, p)
-	b = append(b, '\n')
-	w.Header()["Etag"] = []string{etag(p)}
-	writeJSON(w, status, b)
-}
-
 // ref returns the {ref} path parameter, or false when it cannot name a
 // profile (answered 404 like any missing profile).
 //
@@ -111,40 +107,6 @@ func ref(r *http.Request) (string, bool) {
 		}
 	}
 	return ref, ValidRef(ref)
-}
-
-func (a *api) handleCreate(w http.ResponseWriter, r *http.Request) {
-	k := callerKey(r.Context())
-	idem, err := idempotencyOf(r)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	patch, err := decodeBody(w, r)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	p, err := New(k.AccountID, patch, a.now())
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	if idem != nil {
-		idem.Fingerprint = patch.fingerprint()
-	}
-	stored, replayed, err := a.store.Create(r.Context(), p, idem)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	if replayed {
-		w.Header()["Idempotent-Replayed"] = []string{"true"}
-	} else {
-		a.metrics.Recompute()
-	}
-	w.Header()["Location"] = []string{"/v1/profiles/" + stored.ID}
-	a.respondProfile(w, http.StatusCreated, stored)
 }
 
 // idempotencyOf reads the Idempotency-Key header: 1–255 printable ASCII.
@@ -165,82 +127,6 @@ func idempotencyOf(r *http.Request) (*Idempotency, error) {
 	return &Idempotency{Key: v[0]}, nil
 }
 
-// fingerprint identifies a create body by its meaning: the same fields with
-// the same values give the same fingerprint whatever their order or spacing.
-func (p *Patch) fingerprint() [32]byte {
-	var b []byte
-	str := func(o Opt[string]) {
-		b = strconv.AppendBool(b, o.Set)
-		b = strconv.AppendQuote(b, o.V)
-	}
-	num := func(o Opt[int]) {
-		b = strconv.AppendBool(b, o.Set)
-		b = strconv.AppendBool(b, o.Null)
-		b = strconv.AppendInt(b, int64(o.V), 10)
-	}
-	str(p.ExternalID)
-	str(p.Name)
-	num(p.BirthYear)
-	num(p.BirthMonth)
-	num(p.BirthDay)
-	num(p.BirthHour)
-	str(p.Gender)
-	return sha256.Sum256(b)
-}
-
-// get loads the profile named by {ref} in the caller's account, answering
-// the error itself when there is none.
-func (a *api) get(w http.ResponseWriter, r *http.Request) (*Profile, bool) {
-	ref, ok := ref(r)
-	if !ok {
-		writeAPIError(w, r, errNotFound)
-		return nil, false
-	}
-	p, err := a.store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
-	if err != nil {
-		a.writeError(w, r, err)
-		return nil, false
-	}
-	return p, true
-}
-
-func (a *api) handleGet(w http.ResponseWriter, r *http.Request) {
-	if p, ok := a.get(w, r); ok {
-		a.respondProfile(w, http.StatusOK, p)
-	}
-}
-
-func (a *api) handlePut(w http.ResponseWriter, r *http.Request) {
-	ref, ok := ref(r)
-	patch, err := decodeBody(w, r)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	if !ok {
-		writeAPIError(w, r, errNotFound)
-		return
-	}
-	ifMatch := r.Header.Get("If-Match")
-	var recomputed bool
-	p, err := a.store.Update(r.Context(), callerKey(r.Context()).AccountID, ref, func(p *Profile) error {
-		if ifMatch != "" && !matches(ifMatch, etag(p)) {
-			return ErrPreconditionFailed
-		}
-		var err error
-		recomputed, err = p.Merge(patch)
-		return err
-	})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	if recomputed {
-		a.metrics.Recompute()
-	}
-	a.respondProfile(w, http.StatusOK, p)
-}
-
 // matches implements If-Match (RFC 9110 13.1.1): "*" or a list of strong
 // entity tags, one of which is current.
 func matches(header, current string) bool {
@@ -251,39 +137,6 @@ func matches(header, current string) bool {
 		}
 	}
 	return false
-}
-
-func (a *api) handleDelete(w http.ResponseWriter, r *http.Request) {
-	ref, ok := ref(r)
-	if !ok {
-		writeAPIError(w, r, errNotFound)
-		return
-	}
-	var precondition func(int64) error
-	if ifMatch := r.Header.Get("If-Match"); ifMatch != "" {
-		precondition = func(version int64) error {
-			if !matches(ifMatch, etag(&Profile{Version: version})) {
-				return ErrPreconditionFailed
-			}
-			return nil
-		}
-	}
-	if err := a.store.Delete(r.Context(), callerKey(r.Context()).AccountID, ref, precondition); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (a *api) handleSaju(w http.ResponseWriter, r *http.Request) {
-	p, ok := a.get(w, r)
-	if !ok {
-		return
-	}
-	b := make([]byte, 0, 768)
-	b = appendSaju(b, p)
-	b = append(b, '\n')
-	writeJSON(w, http.StatusOK, b)
 }
 
 // unknownQuery returns a validation error naming the first query parameter
@@ -304,7 +157,7 @@ func unknownQuery(r *http.Request, known ...string) error {
 		switch {
 		case k == "":
 			return Invalid("query", "the query string has a parameter without a name")
-		case strings.HasPrefix(k, KeyPrefix):
+		case strings.HasPrefix(k, auth.KeyPrefix):
 			return Invalid("query", "unknown query parameter (an API key? send it in X-API-Key, never in the URL)")
 		case !slices.Contains(known, k):
 			name := reportKey([]byte(k))
@@ -316,70 +169,212 @@ func unknownQuery(r *http.Request, known ...string) error {
 
 // noQuery refuses requests that carry query parameters, for the endpoints
 // that take none.
-func (a *api) noQuery(next http.Handler) http.Handler {
+func noQuery(logger *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := unknownQuery(r); err != nil {
+				ew.writeError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// getProfile loads the profile named by {ref} in the caller's account,
+// answering the error itself when there is none.
+func getProfile(w http.ResponseWriter, r *http.Request, ew errorWriter, store Store) (*Profile, bool) {
+	ref, ok := ref(r)
+	if !ok {
+		writeAPIError(w, r, errNotFound)
+		return nil, false
+	}
+	p, err := store.Get(r.Context(), callerKey(r.Context()).AccountID, ref)
+	if err != nil {
+		ew.writeError(w, r, err)
+		return nil, false
+	}
+	return p, true
+}
+
+// handleCreateProfile is POST /v1/profiles: a new profile from the body,
+// once per Idempotency-Key.
+func handleCreateProfile(logger *slog.Logger, store Store, metrics Metrics, now func() time.Time) http.Handler {
+	ew := errorWriter{logger, metrics}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := unknownQuery(r); err != nil {
-			a.writeError(w, r, err)
+		k := callerKey(r.Context())
+		idem, err := idempotencyOf(r)
+		if err != nil {
+			ew.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r)
+		patch, err := decodeBody(w, r)
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		p, err := New(k.AccountID, patch, now())
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		if idem != nil {
+			idem.Fingerprint = patch.fingerprint()
+		}
+		stored, replayed, err := store.Create(r.Context(), p, idem)
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		if replayed {
+			w.Header()["Idempotent-Replayed"] = []string{"true"}
+		} else {
+			metrics.Recompute()
+		}
+		w.Header()["Location"] = []string{"/v1/profiles/" + stored.ID}
+		respondProfile(w, http.StatusCreated, stored)
 	})
 }
 
-func (a *api) handleList(w http.ResponseWriter, r *http.Request) {
-	if err := unknownQuery(r, "limit", "starting_after"); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	limit := defaultListLimit
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if len(v) != 1 || err != nil || n < 1 || n > maxListLimit || v[0] != strconv.Itoa(n) {
-			a.writeError(w, r, Invalid("limit", "limit must be an integer between 1 and 100"))
-			return
+// handleGetProfile is GET /v1/profiles/{ref}.
+func handleGetProfile(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := getProfile(w, r, ew, store); ok {
+			respondProfile(w, http.StatusOK, p)
 		}
-		limit = n
-	}
-	after := ""
-	if v, ok := q["starting_after"]; ok {
-		if len(v) != 1 || !IsID(v[0]) {
-			a.writeError(w, r, Invalid("starting_after", "starting_after must be a profile id"))
-			return
-		}
-		after = v[0]
-	}
-	ps, more, err := a.store.List(r.Context(), callerKey(r.Context()).AccountID, limit, after)
-	if errors.Is(err, ErrNotFound) {
-		err = Invalid("starting_after", "starting_after names no profile of this account")
-	}
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	b := make([]byte, 0, 64+320*len(ps))
-	b = append(b, `{"object":"list","data":[`...)
-	for i, p := range ps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendProfile(b, p)
-	}
-	b = append(b, `],"has_more":`...)
-	b = strconv.AppendBool(b, more)
-	b = append(b, "}\n"...)
-	writeJSON(w, http.StatusOK, b)
+	})
 }
 
-func (a *api) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+// handlePutProfile is PUT /v1/profiles/{ref}: the body merged into the
+// stored profile in one transaction, if If-Match (when given) still holds.
+func handlePutProfile(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ref, ok := ref(r)
+		patch, err := decodeBody(w, r)
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		if !ok {
+			writeAPIError(w, r, errNotFound)
+			return
+		}
+		ifMatch := r.Header.Get("If-Match")
+		var recomputed bool
+		p, err := store.Update(r.Context(), callerKey(r.Context()).AccountID, ref, func(p *Profile) error {
+			if ifMatch != "" && !matches(ifMatch, etag(p)) {
+				return ErrPreconditionFailed
+			}
+			var err error
+			recomputed, err = p.Merge(patch)
+			return err
+		})
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		if recomputed {
+			metrics.Recompute()
+		}
+		respondProfile(w, http.StatusOK, p)
+	})
 }
 
-func (a *api) handleReady(w http.ResponseWriter, r *http.Request) {
-	if err := a.ready(r.Context()); err != nil {
-		a.logger.Warn("not ready", "error", err.Error())
-		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`+"\n"))
-		return
-	}
-	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+// handleDeleteProfile is DELETE /v1/profiles/{ref}, if If-Match (when
+// given) still holds.
+func handleDeleteProfile(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ref, ok := ref(r)
+		if !ok {
+			writeAPIError(w, r, errNotFound)
+			return
+		}
+		var precondition func(int64) error
+		if ifMatch := r.Header.Get("If-Match"); ifMatch != "" {
+			precondition = func(version int64) error {
+				if !matches(ifMatch, etag(&Profile{Version: version})) {
+					return ErrPreconditionFailed
+				}
+				return nil
+			}
+		}
+		if err := store.Delete(r.Context(), callerKey(r.Context()).AccountID, ref, precondition); err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// handleGetSaju is GET /v1/profiles/{ref}/saju: the stored chart.
+func handleGetSaju(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := getProfile(w, r, ew, store); ok {
+			respondSaju(w, p)
+		}
+	})
+}
+
+// handleListProfiles is GET /v1/profiles: a page of the account's
+// profiles, newest first.
+func handleListProfiles(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
+	ew := errorWriter{logger, metrics}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := unknownQuery(r, "limit", "starting_after"); err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		limit := defaultListLimit
+		if v, ok := q["limit"]; ok {
+			n, err := strconv.Atoi(v[0])
+			if len(v) != 1 || err != nil || n < 1 || n > maxListLimit || v[0] != strconv.Itoa(n) {
+				ew.writeError(w, r, Invalid("limit", "limit must be an integer between 1 and 100"))
+				return
+			}
+			limit = n
+		}
+		after := ""
+		if v, ok := q["starting_after"]; ok {
+			if len(v) != 1 || !IsID(v[0]) {
+				ew.writeError(w, r, Invalid("starting_after", "starting_after must be a profile id"))
+				return
+			}
+			after = v[0]
+		}
+		ps, more, err := store.List(r.Context(), callerKey(r.Context()).AccountID, limit, after)
+		if errors.Is(err, ErrNotFound) {
+			err = Invalid("starting_after", "starting_after names no profile of this account")
+		}
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
+		respondList(w, ps, more)
+	})
+}
+
+// handleHealth is GET /healthz: the process serves.
+func handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+	})
+}
+
+// handleReady is GET /readyz: 503 while ready reports an error (the
+// database unreachable).
+func handleReady(logger *slog.Logger, ready func(context.Context) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := ready(r.Context()); err != nil {
+			logger.Warn("not ready", "error", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`+"\n"))
+			return
+		}
+		writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/palja/palja/auth"
 )
 
 // Config tunes the HTTP API. The zero value of each field means its default.
@@ -19,6 +21,9 @@ type Config struct {
 	// address (default 1/s, burst 20).
 	AuthFailRate  float64
 	AuthFailBurst int
+	// Limiter keeps the keys' token buckets; nil means [auth.Memory], in
+	// this process.
+	Limiter auth.Limiter
 	// Ready reports whether the service can serve (database reachable);
 	// /readyz answers 503 while it returns an error. Nil: always ready.
 	Ready func(context.Context) error
@@ -51,33 +56,11 @@ func (noMetrics) RateLimited()                               {}
 func (noMetrics) Recompute()                                 {}
 func (noMetrics) DBError()                                   {}
 
-// api holds what the handlers share.
-type api struct {
-	logger  *slog.Logger
-	store   Store
-	keys    *keyCache
-	addrs   *addrLimiter
-	metrics Metrics
-	now     func() time.Time
-	ready   func(context.Context) error
-}
-
 // NewHandler returns the HTTP API of palja: the routes of API.md on a chi
-// router with request ids, panic recovery, access logs, authentication and
-// per-key rate limiting.
-func NewHandler(logger *slog.Logger, store Store, keys KeyStore, cfg Config) http.Handler {
-	if cfg.Rate <= 0 {
-		cfg.Rate = 10
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = 20
-	}
-	if cfg.AuthFailRate <= 0 {
-		cfg.AuthFailRate = 1
-	}
-	if cfg.AuthFailBurst <= 0 {
-		cfg.AuthFailBurst = 20
-	}
+// router with request ids, panic recovery and access logs, and
+// authentication and per-key rate limiting by package auth, keys looked up
+// in keys.
+func NewHandler(logger *slog.Logger, store Store, keys auth.KeyStore, cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -87,14 +70,16 @@ func NewHandler(logger *slog.Logger, store Store, keys KeyStore, cfg Config) htt
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) error { return nil }
 	}
-	a := &api{
-		logger:  logger,
-		store:   store,
-		keys:    newKeyCache(keys, cfg.Rate, cfg.Burst, cfg.Now),
-		addrs:   newAddrLimiter(cfg.AuthFailRate, cfg.AuthFailBurst),
-		metrics: cfg.Metrics,
-		now:     cfg.Now,
-		ready:   cfg.Ready,
-	}
-	return a.routes(cfg)
+	authenticate := auth.Authenticate(keys, auth.Config{
+		Rate:          cfg.Rate,
+		Burst:         cfg.Burst,
+		AuthFailRate:  cfg.AuthFailRate,
+		AuthFailBurst: cfg.AuthFailBurst,
+		Limiter:       cfg.Limiter,
+		Now:           cfg.Now,
+		WriteError:    errorWriter{logger, cfg.Metrics}.writeError,
+		Authenticated: setCallerKey,
+		RateLimited:   cfg.Metrics.RateLimited,
+	})
+	return routes(logger, store, authenticate, cfg)
 }

@@ -2,11 +2,9 @@ package profile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,6 +12,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/palja/palja/auth"
+	"github.com/palja/palja/internal/random"
 )
 
 type ctxKey int
@@ -21,11 +22,11 @@ type ctxKey int
 const ctxInfo ctxKey = 0
 
 // reqInfo is what the middleware learns about a request: one allocation,
-// set once in the context by [api.observe] and filled in by later steps.
+// set once in the context by [observe] and filled in by later steps.
 type reqInfo struct {
 	statusWriter
 	id  string
-	key *APIKey // the authenticated key, nil before authenticate
+	key *auth.APIKey // the authenticated key, nil before authentication
 }
 
 func info(ctx context.Context) *reqInfo {
@@ -33,7 +34,7 @@ func info(ctx context.Context) *reqInfo {
 	return ri
 }
 
-// requestID returns the id given to the request by [api.observe].
+// requestID returns the id given to the request by [observe].
 func requestID(ctx context.Context) string {
 	if ri := info(ctx); ri != nil {
 		return ri.id
@@ -42,18 +43,26 @@ func requestID(ctx context.Context) string {
 }
 
 // callerKey returns the authenticated key of the request.
-func callerKey(ctx context.Context) *APIKey {
+func callerKey(ctx context.Context) *auth.APIKey {
 	if ri := info(ctx); ri != nil {
 		return ri.key
 	}
 	return nil
 }
 
+// setCallerKey records the authenticated key of r in its [reqInfo], in
+// place: it is the [auth.Config.Authenticated] of the API.
+func setCallerKey(r *http.Request, k *auth.APIKey) {
+	if ri := info(r.Context()); ri != nil {
+		ri.key = k
+	}
+}
+
 // Request ids are "req_", a random per-process prefix and a base62 counter:
 // unique across restarts (the prefix) and cheap (no random read per
 // request). They say how many requests the process has served, nothing more.
 var (
-	reqPrefix  = "req_" + RandomBase62(8)
+	reqPrefix  = "req_" + random.Base62(8)
 	reqCounter atomic.Uint64
 )
 
@@ -65,7 +74,7 @@ func newRequestID() string {
 	i := len(tmp)
 	for {
 		i--
-		tmp[i] = base62[v%62]
+		tmp[i] = random.Alphabet[v%62]
 		v /= 62
 		if v == 0 {
 			break
@@ -104,31 +113,33 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // 500 api_error, and writes one access-log line and the request metrics.
 // The log line holds method, route pattern, status, duration, key id and
 // request id: never a body, a path parameter or a header value.
-func (a *api) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ri := &reqInfo{statusWriter: statusWriter{ResponseWriter: w}, id: newRequestID()}
-		id := ri.id
-		w.Header()["X-Request-Id"] = []string{id}
-		ctx := context.WithValue(r.Context(), ctxInfo, ri)
-		sw := &ri.statusWriter
-		r = r.WithContext(ctx)
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
+func observe(logger *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ri := &reqInfo{statusWriter: statusWriter{ResponseWriter: w}, id: newRequestID()}
+			id := ri.id
+			w.Header()["X-Request-Id"] = []string{id}
+			ctx := context.WithValue(r.Context(), ctxInfo, ri)
+			sw := &ri.statusWriter
+			r = r.WithContext(ctx)
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					logger.LogAttrs(ctx, slog.LevelError, "panic",
+						slog.String("request_id", id), slog.String("method", r.Method),
+						slog.String("panic", panicType(v)), slog.String("stack", stack()))
+					if sw.status == 0 {
+						writeAPIError(sw, r, errInternal)
+					}
 				}
-				a.logger.LogAttrs(ctx, slog.LevelError, "panic",
-					slog.String("request_id", id), slog.String("method", r.Method),
-					slog.String("panic", panicType(v)), slog.String("stack", stack()))
-				if sw.status == 0 {
-					writeAPIError(sw, r, errInternal)
-				}
-			}
-			a.logRequest(r, sw.status, time.Since(start))
-		}()
-		next.ServeHTTP(sw, r)
-	})
+				logRequest(logger, metrics, r, sw.status, time.Since(start))
+			}()
+			next.ServeHTTP(sw, r)
+		})
+	}
 }
 
 // stack lists the functions and lines of the panicking goroutine, without
@@ -177,12 +188,13 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
-func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
+// logRequest writes the access-log line and the request metrics.
+func logRequest(logger *slog.Logger, metrics Metrics, r *http.Request, status int, d time.Duration) {
 	route := routePattern(r)
 	if status == 0 {
 		status = http.StatusOK
 	}
-	a.metrics.Request(r.Method, route, status, d)
+	metrics.Request(r.Method, route, status, d)
 	level := slog.LevelInfo
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -192,117 +204,15 @@ func (a *api) logRequest(r *http.Request, status int, d time.Duration) {
 	case route == "/metrics" || route == "/healthz" || route == "/readyz":
 		level = slog.LevelDebug // probes and scrapes, every few seconds
 	}
-	if !a.logger.Enabled(r.Context(), level) {
+	if !logger.Enabled(r.Context(), level) {
 		return
 	}
 	keyID := ""
 	if k := callerKey(r.Context()); k != nil {
 		keyID = k.ID
 	}
-	a.logger.LogAttrs(r.Context(), level, "request",
+	logger.LogAttrs(r.Context(), level, "request",
 		slog.String("method", r.Method), slog.String("route", route),
 		slog.Int("status", status), slog.Duration("duration", d),
 		slog.String("key_id", keyID), slog.String("request_id", requestID(r.Context())))
-}
-
-// authenticate resolves X-API-Key to a key and applies its rate limit. A
-// request over the limit is answered 429 here, before any other work.
-func (a *api) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := a.now()
-		var secret string
-		if v := r.Header["X-Api-Key"]; len(v) == 1 { // two keys: which one? neither
-			secret = v[0]
-		}
-		if !WellFormedKey(secret) {
-			// A failed attempt: it takes a token of the address's budget.
-			if _, wait, ok := a.addrs.attempt(clientAddr(r), now); !ok {
-				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
-				return
-			}
-			writeAPIError(w, r, errNoKey)
-			return
-		}
-		hash := HashAPIKey(secret)
-		e := a.keys.get(&hash)
-		if e == nil {
-			// An unknown key may be a guess: it needs a token of the
-			// address's budget, given back if the key is valid.
-			release, wait, ok := a.addrs.attempt(clientAddr(r), now)
-			if !ok {
-				a.rateLimited(w, r, limitState{retry: max(1, ceilSeconds(wait.Seconds()))})
-				return
-			}
-			var err error
-			if e, err = a.keys.load(r.Context(), &hash, now, keyRefresh); err != nil {
-				if !isUnauthorized(err) {
-					release(now) // the server failed, not the client
-				}
-				a.writeError(w, r, err)
-				return
-			}
-			release(now)
-		} else if age := a.keys.age(e, now); age > keyMaxAge {
-			// Not checked for too long (idle, or the store failing). Over
-			// its limit the request is refused whatever the store says,
-			// without waiting for it (a 429 never touches the database)
-			// and the check runs in the background; otherwise the request
-			// waits for the store rather than trusting the cache.
-			if e.lim.TokensAt(now) < 1 {
-				a.keys.refresh(e, hash, now)
-			} else {
-				var err error
-				if e, err = a.keys.load(r.Context(), &hash, now, keyMaxAge); err != nil {
-					a.writeError(w, r, err)
-					return
-				}
-			}
-		} else if age > keyRefresh {
-			a.keys.refresh(e, hash, now)
-		}
-		e.lastSeen.Store(a.keys.stamp(now))
-		ok, st := take(e.lim, now)
-		h := w.Header()
-		h["Ratelimit-Limit"] = intHeader(st.limit)
-		h["Ratelimit-Remaining"] = intHeader(st.remaining)
-		h["Ratelimit-Reset"] = intHeader(st.reset)
-		if ri := info(r.Context()); ri != nil {
-			ri.key = e.key.Load()
-		}
-		if !ok {
-			a.rateLimited(w, r, st)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (a *api) rateLimited(w http.ResponseWriter, r *http.Request, st limitState) {
-	a.metrics.RateLimited()
-	w.Header()["Retry-After"] = intHeader(st.retry)
-	writeAPIError(w, r, errRateLimited)
-}
-
-var errRateLimited = &apiError{http.StatusTooManyRequests, typeRateLimited, "rate limit exceeded; retry after the number of seconds in Retry-After", ""}
-
-func isUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
-
-// clientAddr is the client's address for the failed-authentication limit:
-// the TCP peer's IPv4 address, or its IPv6 /64 (one host usually has a whole
-// /64 to draw addresses from). palja does not trust X-Forwarded-For: behind a
-// proxy, every client shares the proxy's budget of failed authentications.
-func clientAddr(r *http.Request) string {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	a := ap.Addr().Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, err := a.Prefix(64)
-	if err != nil {
-		return a.String()
-	}
-	return p.String()
 }

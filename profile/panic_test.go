@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -111,13 +112,21 @@ var sourceLine = regexp.MustCompile(`[^ ;"]+\.go:[0-9]+`)
 // connection too.
 func TestPanicIsA500(t *testing.T) {
 	store := &panicStore{}
-	keys := &memKeys{}
+	keys := testKeys{}
 	key, _ := keys.add(1000, 1000)
 	var logBuf LockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{ReplaceAttr: withoutClockValues}))
 	srv := httptest.NewUnstartedServer(NewHandler(logger, store, keys, Config{}))
 	var serverLog LockedBuffer // net/http's own log: it would report a panic that reached it
 	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
+	// net/http logs a panic that reaches it before it closes the
+	// connection: a closed connection says it is done with the request.
+	closed := make(chan struct{}, 16)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
 	srv.Start()
 	defer srv.Close()
 	client := srv.Client()
@@ -201,13 +210,20 @@ func TestPanicIsA500(t *testing.T) {
 	store.mu.Lock()
 	store.value = http.ErrAbortHandler
 	store.mu.Unlock()
+	if len(closed) != 0 {
+		t.Fatalf("%d connections closed before the abort", len(closed))
+	}
 	if res, _, err := send("PUT", `{"name":"a"}`); err == nil {
 		t.Errorf("ErrAbortHandler answered %d, want an aborted connection", res.StatusCode)
 	}
 	if res, _, err := send("GET", ""); err != nil || res.StatusCode != 200 {
 		t.Fatalf("request after ErrAbortHandler: %v", err)
 	}
-	time.Sleep(10 * time.Millisecond) // let net/http finish with the aborted connection
+	select { // net/http is done with the aborted connection
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the aborted connection was never closed")
+	}
 	if s := serverLog.String(); strings.Contains(s, "panic") {
 		t.Errorf("a panic reached net/http:\n%s", s)
 	}

@@ -3,18 +3,19 @@
 // merge of PUT, masking, and the four pillars computed through package saju.
 // It also serves the profile API over HTTP (see [NewHandler]).
 //
-// The package owns the interfaces it needs ([Store], [KeyStore]); adapters
-// such as package storage implement them. It never imports storage or crypto.
+// The package owns the interface it needs ([Store]); the adapters
+// storage/sqlite and storage/memory implement it. Authentication and rate
+// limits come from package auth. It never imports storage or crypto.
 package profile
 
 import (
-	"crypto/rand"
 	"errors"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/palja/palja/internal/random"
 	"github.com/palja/palja/saju"
 )
 
@@ -57,61 +58,11 @@ const (
 	MaxExternalID   = 64
 	IDPrefix        = "prf_"
 	idRandomLen     = 20
-	base62          = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	genderMale      = "male"
 	genderFemale    = "female"
 	maxRefLen       = 128
 	minIDRandomPart = 16
 )
-
-// Opt is one field of a [Patch]: absent (Set false), null (Set and Null), or a
-// value.
-type Opt[T any] struct {
-	Set  bool
-	Null bool
-	V    T
-}
-
-// Patch is a decoded create or update body. Only fields with Set are applied.
-type Patch struct {
-	ExternalID Opt[string]
-	Name       Opt[string]
-	BirthYear  Opt[int]
-	BirthMonth Opt[int]
-	BirthDay   Opt[int]
-	BirthHour  Opt[int]
-	Gender     Opt[string]
-}
-
-// Empty reports whether no field is present.
-func (p *Patch) Empty() bool {
-	return !p.ExternalID.Set && !p.Name.Set && !p.BirthYear.Set && !p.BirthMonth.Set &&
-		!p.BirthDay.Set && !p.BirthHour.Set && !p.Gender.Set
-}
-
-// touchesBirth reports whether the patch names a birth field.
-func (p *Patch) touchesBirth() bool {
-	return p.BirthYear.Set || p.BirthMonth.Set || p.BirthDay.Set || p.BirthHour.Set
-}
-
-// checkNulls rejects null for every field but birth_hour.
-func (p *Patch) checkNulls() error {
-	switch {
-	case p.ExternalID.Null:
-		return Invalid(FieldExternalID, "external_id must not be null")
-	case p.Name.Null:
-		return Invalid(FieldName, "name must not be null")
-	case p.BirthYear.Null:
-		return Invalid(FieldBirthYear, "birth_year must not be null")
-	case p.BirthMonth.Null:
-		return Invalid(FieldBirthMonth, "birth_month must not be null")
-	case p.BirthDay.Null:
-		return Invalid(FieldBirthDay, "birth_day must not be null")
-	case p.Gender.Null:
-		return Invalid(FieldGender, "gender must not be null")
-	}
-	return nil
-}
 
 // New builds a profile from a create body: the required fields must be
 // present, the whole is validated and the chart computed. The caller's
@@ -120,13 +71,8 @@ func New(account string, p *Patch, now time.Time) (*Profile, error) {
 	if err := p.checkNulls(); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct {
-		set  bool
-		name string
-	}{{p.Name.Set, FieldName}, {p.BirthYear.Set, FieldBirthYear}, {p.BirthMonth.Set, FieldBirthMonth}, {p.BirthDay.Set, FieldBirthDay}} {
-		if !f.set {
-			return nil, Invalid(f.name, f.name+" is required")
-		}
+	if err := p.checkRequired(); err != nil {
+		return nil, err
 	}
 	pr := &Profile{AccountID: account, ID: NewID(IDPrefix), Version: 1}
 	pr.apply(p)
@@ -152,62 +98,20 @@ func (pr *Profile) Merge(p *Patch) (recomputed bool, err error) {
 	if err := p.checkNulls(); err != nil {
 		return false, err
 	}
-	next := *pr
-	next.apply(p)
-	if err := next.Validate(); err != nil {
+	old := *pr // applied in place, restored on error
+	birthChanged := pr.apply(p)
+	if err := pr.Validate(); err != nil {
+		*pr = old
 		return false, err
 	}
-	if p.touchesBirth() && next.birthChanged(pr) {
-		if err := next.Recompute(); err != nil {
+	if birthChanged {
+		if err := pr.Recompute(); err != nil {
+			*pr = old
 			return false, err
 		}
 		recomputed = true
 	}
-	*pr = next
 	return recomputed, nil
-}
-
-func (pr *Profile) apply(p *Patch) {
-	if p.ExternalID.Set {
-		v := p.ExternalID.V
-		pr.ExternalID = &v
-	}
-	if p.Name.Set {
-		pr.Name = p.Name.V
-	}
-	if p.BirthYear.Set {
-		pr.BirthYear = p.BirthYear.V
-	}
-	if p.BirthMonth.Set {
-		pr.BirthMonth = p.BirthMonth.V
-	}
-	if p.BirthDay.Set {
-		pr.BirthDay = p.BirthDay.V
-	}
-	if p.BirthHour.Set {
-		if p.BirthHour.Null {
-			pr.BirthHour = nil
-		} else {
-			v := p.BirthHour.V
-			pr.BirthHour = &v
-		}
-	}
-	if p.Gender.Set {
-		v := p.Gender.V
-		pr.Gender = &v
-	}
-}
-
-func (pr *Profile) birthChanged(old *Profile) bool {
-	return pr.BirthYear != old.BirthYear || pr.BirthMonth != old.BirthMonth ||
-		pr.BirthDay != old.BirthDay || !sameHour(pr.BirthHour, old.BirthHour)
-}
-
-func sameHour(a, b *int) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 // Validate checks every field of the profile as a whole. The messages name the
@@ -312,7 +216,7 @@ func IsID(ref string) bool {
 		return false
 	}
 	for i := len(IDPrefix); i < len(ref); i++ {
-		if strings.IndexByte(base62, ref[i]) < 0 {
+		if strings.IndexByte(random.Alphabet, ref[i]) < 0 {
 			return false
 		}
 	}
@@ -330,26 +234,7 @@ func ValidRef(ref string) bool {
 
 // NewID returns prefix followed by 20 random base62 characters (119 bits).
 func NewID(prefix string) string {
-	return prefix + RandomBase62(idRandomLen)
-}
-
-// RandomBase62 returns n characters drawn uniformly from [0-9A-Za-z] with
-// crypto/rand (rejection sampling, no modulo bias).
-func RandomBase62(n int) string {
-	out := make([]byte, 0, n)
-	var buf [64]byte
-	for len(out) < n {
-		rand.Read(buf[:]) // never fails (Go 1.24+)
-		for _, b := range buf {
-			if b < 248 { // 248 = 4*62
-				out = append(out, base62[b%62])
-				if len(out) == n {
-					break
-				}
-			}
-		}
-	}
-	return string(out)
+	return prefix + random.Base62(idRandomLen)
 }
 
 // MaskName keeps the first character and replaces every other with "*"; a

@@ -42,7 +42,7 @@ func TestMergeFailsAsAWhole(t *testing.T) {
 		t.Fatal("April 31 accepted")
 	} else {
 		var ve *ValidationError
-		if !errors.As(err, &ve) || ve.Field() != FieldBirthDay {
+		if !errors.As(err, &ve) || ve.Field != FieldBirthDay {
 			t.Errorf("error %v", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -22,9 +23,10 @@ import (
 // The /v1 routes are flat rather than a mounted subrouter: chi's Find,
 // which GetHead and Allow rely on, misreports the methods of a mounted
 // subrouter's root path.
-func (a *api) routes(cfg Config) http.Handler {
+func routes(logger *slog.Logger, store Store, authenticate func(http.Handler) http.Handler, cfg Config) http.Handler {
+	m := cfg.Metrics
 	r := chi.NewRouter()
-	r.Use(a.observe)
+	r.Use(observe(logger, m))
 	r.Use(cfg.Middleware...)
 	r.Use(middleware.GetHead)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeAPIError(w, r, errRoute) })
@@ -32,32 +34,32 @@ func (a *api) routes(cfg Config) http.Handler {
 		w.Header()["Allow"] = []string{allowed(r, req)}
 		writeAPIError(w, req, errMethod)
 	})
-	r.NotFound(a.v1First(notFound))
-	r.MethodNotAllowed(a.v1First(methodNotAllowed))
+	r.NotFound(v1First(authenticate, notFound))
+	r.MethodNotAllowed(v1First(authenticate, methodNotAllowed))
 
-	r.Get("/healthz", a.handleHealth)
-	r.Get("/readyz", a.handleReady)
+	r.Method("GET", "/healthz", handleHealth())
+	r.Method("GET", "/readyz", handleReady(logger, cfg.Ready))
 	if cfg.Extra != nil {
 		cfg.Extra(r)
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(a.authenticate)
-		r.Get("/v1/profiles", a.handleList) // limit, starting_after
+		r.Use(authenticate)
+		r.Method("GET", "/v1/profiles", handleListProfiles(logger, store, m)) // limit, starting_after
 		r.Group(func(r chi.Router) {
-			r.Use(a.noQuery)
-			r.Post("/v1/profiles", a.handleCreate)
-			r.Get("/v1/profiles/{ref}", a.handleGet)
-			r.Put("/v1/profiles/{ref}", a.handlePut)
-			r.Delete("/v1/profiles/{ref}", a.handleDelete)
-			r.Get("/v1/profiles/{ref}/saju", a.handleSaju)
+			r.Use(noQuery(logger, m))
+			r.Method("POST", "/v1/profiles", handleCreateProfile(logger, store, m, cfg.Now))
+			r.Method("GET", "/v1/profiles/{ref}", handleGetProfile(logger, store, m))
+			r.Method("PUT", "/v1/profiles/{ref}", handlePutProfile(logger, store, m))
+			r.Method("DELETE", "/v1/profiles/{ref}", handleDeleteProfile(logger, store, m))
+			r.Method("GET", "/v1/profiles/{ref}/saju", handleGetSaju(logger, store, m))
 		})
 	})
 	return r
 }
 
 // v1First authenticates requests for /v1 paths before next answers them.
-func (a *api) v1First(next http.Handler) http.HandlerFunc {
-	authenticated := a.authenticate(next)
+func v1First(authenticate func(http.Handler) http.Handler, next http.Handler) http.HandlerFunc {
+	authenticated := authenticate(next)
 	return func(w http.ResponseWriter, r *http.Request) {
 		if p := r.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
 			authenticated.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package profile
 
 import (
 	"context"
-	"crypto/sha256"
 	"time"
 )
 
@@ -49,65 +48,3 @@ type Idempotency struct {
 
 // IdempotencyTTL is how long an Idempotency-Key is remembered.
 const IdempotencyTTL = 24 * time.Hour
-
-// APIKey is an API key's record; the secret itself is never stored, only
-// [HashAPIKey] of it.
-type APIKey struct {
-	ID         string
-	AccountID  string
-	Name       string
-	Prefix     string  // the first characters of the secret, e.g. "pj_live_Ab12"
-	Rate       float64 // tokens per second; 0: the server default
-	Burst      int     // bucket capacity; 0: the server default
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
-}
-
-// KeyStore looks API keys up by the hash of their secret.
-type KeyStore interface {
-	// KeyByHash returns the key with that hash, revoked or not, or
-	// [ErrUnauthorized] when there is none.
-	KeyByHash(ctx context.Context, hash [32]byte) (*APIKey, error)
-	// TouchKey records that the key was used at t (best effort).
-	TouchKey(ctx context.Context, id string, t time.Time) error
-}
-
-// API key format: "pj_live_" followed by 40 random base62 characters
-// (about 238 bits).
-const (
-	KeyPrefix    = "pj_live_"
-	keySecretLen = 40
-	keyShownLen  = len(KeyPrefix) + 4
-	minKeyLen    = len(KeyPrefix) + 32
-	maxKeyLen    = len(KeyPrefix) + 128
-)
-
-// NewAPIKeySecret returns a fresh secret and its visible prefix.
-func NewAPIKeySecret() (secret, prefix string) {
-	secret = KeyPrefix + RandomBase62(keySecretLen)
-	return secret, secret[:keyShownLen]
-}
-
-// HashAPIKey is the stored form of a secret: SHA-256. The secrets carry 238
-// bits of entropy, so a fast hash is safe (nothing to brute-force) and
-// lets a lookup by hash be a single indexed query; a slow password hash
-// would only add latency to every request.
-func HashAPIKey(secret string) [32]byte {
-	return sha256.Sum256([]byte(secret))
-}
-
-// WellFormedKey reports whether s looks like a palja API key, without
-// looking it up.
-func WellFormedKey(s string) bool {
-	if len(s) < minKeyLen || len(s) > maxKeyLen || s[:len(KeyPrefix)] != KeyPrefix {
-		return false
-	}
-	for i := len(KeyPrefix); i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}

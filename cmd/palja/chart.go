@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/palja/palja/profile"
 	"github.com/palja/palja/saju"
 )
 
@@ -98,58 +100,16 @@ func parseBirth(date string, hour []string) (saju.Birth, error) {
 	return b, nil
 }
 
-// chartPillar, chartElements and chartSaju are the Saju object of API.md,
-// less profile_id, in its field order.
-type chartPillar struct {
-	Stem   string `json:"stem"`
-	Branch string `json:"branch"`
-	Hangul string `json:"hangul"`
-	Hanja  string `json:"hanja"`
-}
-
-type chartElements struct {
-	Wood  int `json:"wood"`
-	Fire  int `json:"fire"`
-	Earth int `json:"earth"`
-	Metal int `json:"metal"`
-	Water int `json:"water"`
-}
-
-type chartSaju struct {
-	Pillars struct {
-		Year  chartPillar  `json:"year"`
-		Month chartPillar  `json:"month"`
-		Day   chartPillar  `json:"day"`
-		Hour  *chartPillar `json:"hour"`
-	} `json:"pillars"`
-	DayMaster        string        `json:"day_master"`
-	DayMasterElement string        `json:"day_master_element"`
-	Elements         chartElements `json:"elements"`
-	WeakestElement   string        `json:"weakest_element"`
-}
-
-func newChartPillar(p saju.Pillar) chartPillar {
-	return chartPillar{Stem: p.Stem.Hangul(), Branch: p.Branch.Hangul(), Hangul: p.Hangul(), Hanja: p.Hanja()}
-}
-
+// writeChartJSON prints c as the Saju object of API.md without
+// profile_id, as package profile writes it, indented by two spaces.
 func writeChartJSON(w io.Writer, c saju.Chart) error {
-	var s chartSaju
-	s.Pillars.Year = newChartPillar(c.Year)
-	s.Pillars.Month = newChartPillar(c.Month)
-	s.Pillars.Day = newChartPillar(c.Day)
-	if c.HasHour {
-		h := newChartPillar(c.Hour)
-		s.Pillars.Hour = &h
+	var out bytes.Buffer
+	if err := json.Indent(&out, profile.AppendChart(nil, c), "", "  "); err != nil {
+		return fmt.Errorf("indent the chart: %w", err)
 	}
-	s.DayMaster = c.DayMaster()
-	s.DayMasterElement = c.DayMasterElement().String()
-	e := c.Elements
-	s.Elements = chartElements{Wood: e[saju.Wood], Fire: e[saju.Fire], Earth: e[saju.Earth], Metal: e[saju.Metal], Water: e[saju.Water]}
-	s.WeakestElement = c.Weakest.String()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(s)
+	out.WriteByte('\n')
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // writeChartTable prints the chart as it is written traditionally: four

@@ -156,6 +156,53 @@ func TestChartJSON(t *testing.T) {
 	}
 }
 
+// TestChartJSONBytes pins the exact bytes of --json, as the CLI printed them
+// when it had a JSON encoder of its own (two-space indent, no HTML
+// escaping, a final newline): scripts may compare them.
+func TestChartJSONBytes(t *testing.T) {
+	out, _, err := runChartArgs(t, "--json", "1952-10-17")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{
+  "pillars": {
+    "year": {
+      "stem": "임",
+      "branch": "진",
+      "hangul": "임진",
+      "hanja": "壬辰"
+    },
+    "month": {
+      "stem": "경",
+      "branch": "술",
+      "hangul": "경술",
+      "hanja": "庚戌"
+    },
+    "day": {
+      "stem": "병",
+      "branch": "신",
+      "hangul": "병신",
+      "hanja": "丙申"
+    },
+    "hour": null
+  },
+  "day_master": "병화",
+  "day_master_element": "fire",
+  "elements": {
+    "wood": 0,
+    "fire": 1,
+    "earth": 2,
+    "metal": 2,
+    "water": 1
+  },
+  "weakest_element": "wood"
+}
+`
+	if out != want {
+		t.Errorf("got\n%q\nwant\n%q", out, want)
+	}
+}
+
 func TestChartErrors(t *testing.T) {
 	for _, c := range []struct {
 		name  string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/palja/palja/auth"
 	"io"
 	"strconv"
 	"strings"
@@ -85,7 +86,7 @@ func runKeysCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}
-	if err := sqlite.CheckLimits(*rate, *burst); err != nil {
+	if err := auth.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
 	return withDB(ctx, getenv, d.db, true, stderr, func(db *sqlite.DB) error {
@@ -163,7 +164,7 @@ func runKeysLimits(ctx context.Context, args []string, getenv func(string) strin
 	if !set["rate"] && !set["burst"] {
 		return usageError(fs, "give --rate, --burst or both (0 puts a limit back to the server's default)")
 	}
-	if err := sqlite.CheckLimits(*rate, *burst); err != nil {
+	if err := auth.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
 	// Only the flags given change, in one statement.
@@ -196,7 +197,7 @@ func keyIDArg(fs *flag.FlagSet) (string, error) {
 		return "", usageError(fs, "unexpected argument %s after KEY_ID", quoteArg(fs.Arg(1)))
 	}
 	id := fs.Arg(0)
-	if strings.HasPrefix(id, profile.KeyPrefix) {
+	if strings.HasPrefix(id, auth.KeyPrefix) {
 		return "", usageError(fs, "that is a key's secret, not its id: %s takes the key's id (key_…, see palja keys list); "+
 			"the secret is not shown here", strings.TrimPrefix(fs.Name(), "keys "))
 	}

@@ -1,26 +1,25 @@
 package main
 
 import (
+	"github.com/palja/palja/auth"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/palja/palja/profile"
 )
 
 // secretRE matches what looks like an API key secret.
-var secretRE = regexp.MustCompile(profile.KeyPrefix + `[0-9A-Za-z]*`)
+var secretRE = regexp.MustCompile(auth.KeyPrefix + `[0-9A-Za-z]*`)
 
 // redact hides anything in s that looks like an API key secret.
 func redact(s string) string {
-	return secretRE.ReplaceAllString(s, profile.KeyPrefix+"…(secret not shown)")
+	return secretRE.ReplaceAllString(s, auth.KeyPrefix+"…(secret not shown)")
 }
 
 // quoteArg quotes a command-line argument for a message: escaped, cut at 64
 // characters, and never a key secret.
 func quoteArg(s string) string {
-	if strings.HasPrefix(s, profile.KeyPrefix) {
+	if strings.HasPrefix(s, auth.KeyPrefix) {
 		return "(an API key secret, not shown)"
 	}
 	if r := []rune(s); len(r) > 64 {

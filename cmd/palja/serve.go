@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 )
 
@@ -115,7 +116,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // The check and the create are one transaction, so of several servers
 // starting together on a new database only one creates and prints a key.
 func bootstrapKey(ctx context.Context, db interface {
-	CreateFirstKey(ctx context.Context, name string) (string, *profile.APIKey, bool, error)
+	CreateFirstKey(ctx context.Context, name string) (string, *auth.APIKey, bool, error)
 }, stderr io.Writer) error {
 	secret, k, created, err := db.CreateFirstKey(ctx, "bootstrap")
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package sqlite keeps palja's accounts, API keys and profiles in SQLite.
 // [DB.Profiles] is its [profile.Store], and a [DB] is itself a
-// [profile.KeyStore]. Everything about a sealed row that is not SQL (the
+// [auth.KeyStore]. Everything about a sealed row that is not SQL (the
 // payload, associated data, sealing, idempotency fingerprints, the step of
 // re-encryption) is package storage/sealed's; this package holds the
 // connections, the schema and the queries.

@@ -8,7 +8,7 @@ import (
 
 // This file gives a conformance suite for stores (run by this package's
 // tests) what it needs of the SQLite backend beyond [profile.Store] and
-// [profile.KeyStore].
+// [auth.KeyStore].
 
 // RawFiles returns every byte that db has persisted so far, by file name:
 // the database file and, while db is open, its WAL and shared-memory

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
+	"github.com/palja/palja/auth"
 	"strings"
 	"time"
 
@@ -13,13 +13,12 @@ import (
 )
 
 // A DB keeps accounts and their API keys itself: it is a
-// [profile.KeyStore]. Only the SHA-256 of a secret is stored
-// ([profile.HashAPIKey]).
-var _ profile.KeyStore = (*DB)(nil)
+// [auth.KeyStore]. Only the SHA-256 of a secret is stored
+// ([auth.Hash]).
+var _ auth.KeyStore = (*DB)(nil)
 
 const (
 	accountPrefix = "acct_"
-	keyIDPrefix   = "key_"
 )
 
 type keyRow struct {
@@ -39,8 +38,8 @@ func (r *keyRow) scan(s scanner) error {
 	return s.Scan(&r.ID, &r.AccountID, &r.Name, &r.Prefix, &r.Rate, &r.Burst, &r.CreatedAt, &r.LastUsedAt, &r.RevokedAt)
 }
 
-func (r *keyRow) key() *profile.APIKey {
-	k := &profile.APIKey{
+func (r *keyRow) key() *auth.APIKey {
+	k := &auth.APIKey{
 		ID:        r.ID,
 		AccountID: r.AccountID,
 		Name:      r.Name,
@@ -60,20 +59,6 @@ func (r *keyRow) key() *profile.APIKey {
 	return k
 }
 
-// CheckLimits validates a key's rate and burst, as [DB.CreateKey] and
-// [DB.SetKeyLimits] do; 0 means the server default. Its messages name the
-// limits as "rate" and "burst", so that a command line can prefix them
-// with "--".
-func CheckLimits(rate float64, burst int) error {
-	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
-		return errors.New("rate must be a number of requests per second above 0, or 0 for the server's default")
-	}
-	if burst < 0 {
-		return errors.New("burst must be a whole number above 0, or 0 for the server's default")
-	}
-	return nil
-}
-
 // limitArgs returns rate and burst as query arguments: NULL for 0, the
 // server's default.
 func limitArgs(rate float64, burst int) (r, b any) {
@@ -90,14 +75,14 @@ func limitArgs(rate float64, burst int) (r, b any) {
 // when account is "", and returns its secret, which is not stored and
 // cannot be shown again. rate and burst 0 mean the server's defaults. An
 // unknown account is an error wrapping [profile.ErrNotFound].
-func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *profile.APIKey, error) {
+func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error) {
 	if strings.TrimSpace(name) == "" {
 		return "", nil, errors.New("sqlite: create key: name must not be empty")
 	}
-	if err := CheckLimits(rate, burst); err != nil {
+	if err := auth.CheckLimits(rate, burst); err != nil {
 		return "", nil, fmt.Errorf("sqlite: create key: %w", err)
 	}
-	secret, k := newKey(name, rate, burst)
+	secret, k := auth.NewKey(name, rate, burst)
 	err := db.w.do(ctx, func(tx *wtx) error {
 		return tx.insertKey(k, secret, account)
 	})
@@ -114,11 +99,11 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 // several processes or handles calling it on one new database exactly one
 // creates a key. created is false, with no key and no error, when a key
 // existed already. The secret is not stored and cannot be shown again.
-func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *profile.APIKey, created bool, err error) {
+func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *auth.APIKey, created bool, err error) {
 	if strings.TrimSpace(name) == "" {
 		return "", nil, false, errors.New("sqlite: create first key: name must not be empty")
 	}
-	secret, k := newKey(name, 0, 0)
+	secret, k := auth.NewKey(name, 0, 0)
 	err = db.w.do(ctx, func(tx *wtx) error {
 		var n int
 		created = false
@@ -140,18 +125,11 @@ func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, k
 	return secret, k, true, nil
 }
 
-// newKey returns a new secret and the key it belongs to, without account
-// nor creation time.
-func newKey(name string, rate float64, burst int) (string, *profile.APIKey) {
-	secret, prefix := profile.NewAPIKeySecret()
-	return secret, &profile.APIKey{ID: profile.NewID(keyIDPrefix), Name: name, Prefix: prefix, Rate: rate, Burst: burst}
-}
-
 // insertKey stores k, whose secret is secret, in account, or in a new
 // account when account is "", and sets k's AccountID and CreatedAt. An
 // unknown account is an error wrapping [profile.ErrNotFound].
-func (tx *wtx) insertKey(k *profile.APIKey, secret, account string) error {
-	hash := profile.HashAPIKey(secret)
+func (tx *wtx) insertKey(k *auth.APIKey, secret, account string) error {
+	hash := auth.Hash(secret)
 	r, b := limitArgs(k.Rate, k.Burst)
 	acct := account
 	now := tx.db.now().Unix()
@@ -182,12 +160,12 @@ func (tx *wtx) insertKey(k *profile.APIKey, secret, account string) error {
 }
 
 // ListKeys returns every API key, revoked ones included, oldest first.
-func (db *DB) ListKeys(ctx context.Context) ([]profile.APIKey, error) {
+func (db *DB) ListKeys(ctx context.Context) ([]auth.APIKey, error) {
 	var rows []keyRow
 	if err := db.rdb.SelectContext(ctx, &rows, selectKey+" ORDER BY created_at, id"); err != nil {
 		return nil, fmt.Errorf("sqlite: list keys: %w", err)
 	}
-	keys := make([]profile.APIKey, len(rows))
+	keys := make([]auth.APIKey, len(rows))
 	for i := range rows {
 		keys[i] = *rows[i].key()
 	}
@@ -233,7 +211,7 @@ func (db *DB) SetKeyLimits(ctx context.Context, id string, rate *float64, burst 
 	if burst != nil {
 		b0 = *burst
 	}
-	if err := CheckLimits(r0, b0); err != nil {
+	if err := auth.CheckLimits(r0, b0); err != nil {
 		return 0, 0, fmt.Errorf("sqlite: set key limits: %w", err)
 	}
 	r, b := limitArgs(r0, b0)
@@ -273,15 +251,15 @@ func (tx *wtx) keyExists(id string) error {
 }
 
 // KeyByHash returns the key whose secret hashes to hash, revoked or not, or
-// an error wrapping [profile.ErrUnauthorized] when there is none.
-func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*profile.APIKey, error) {
+// an error wrapping [auth.ErrUnauthorized] when there is none.
+func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*auth.APIKey, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var r keyRow
 	err := r.scan(db.rs[stKeyByHash].QueryRowContext(noCancel(ctx), hash[:]))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlite: key by hash: %w", profile.ErrUnauthorized)
+		return nil, fmt.Errorf("sqlite: key by hash: %w", auth.ErrUnauthorized)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: key by hash: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 )
 
@@ -22,7 +23,7 @@ func TestKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !profile.WellFormedKey(secret) || k.Prefix != secret[:len(k.Prefix)] || len(k.Prefix) < len(profile.KeyPrefix) {
+	if !auth.WellFormed(secret) || k.Prefix != secret[:len(k.Prefix)] || len(k.Prefix) < len(auth.KeyPrefix) {
 		t.Errorf("secret %q... with prefix %q", secret[:12], k.Prefix)
 	}
 	if len(k.AccountID) < 10 || k.AccountID[:5] != "acct_" || k.ID[:4] != "key_" || !k.CreatedAt.Equal(clk.Now()) || k.Name != "ci" {
@@ -49,11 +50,11 @@ func TestKeys(t *testing.T) {
 		}
 	}
 
-	got, err := db.KeyByHash(ctx, profile.HashAPIKey(secret2))
+	got, err := db.KeyByHash(ctx, auth.Hash(secret2))
 	if err != nil || got.ID != k2.ID || got.Rate != 2.5 || got.Burst != 7 || got.RevokedAt != nil || got.LastUsedAt != nil {
 		t.Errorf("KeyByHash = %+v, %v", got, err)
 	}
-	if _, err := db.KeyByHash(ctx, profile.HashAPIKey("pj_live_unknown")); !errors.Is(err, profile.ErrUnauthorized) {
+	if _, err := db.KeyByHash(ctx, auth.Hash("pj_live_unknown")); !errors.Is(err, auth.ErrUnauthorized) {
 		t.Errorf("KeyByHash of an unknown key: %v", err)
 	}
 
@@ -112,7 +113,7 @@ func TestKeys(t *testing.T) {
 	if second.ID != k2.ID || second.Rate != 0 || second.Burst != 0 || second.RevokedAt != nil {
 		t.Errorf("second key = %+v", second)
 	}
-	revoked, err := db.KeyByHash(ctx, profile.HashAPIKey(secret))
+	revoked, err := db.KeyByHash(ctx, auth.Hash(secret))
 	if err != nil || revoked.RevokedAt == nil {
 		t.Errorf("KeyByHash of a revoked key = %+v, %v; want it, revoked", revoked, err)
 	}
@@ -136,7 +137,7 @@ func TestCreateFirstKey(t *testing.T) {
 			wg      sync.WaitGroup
 			start   = make(chan struct{})
 			secrets = make([]string, n)
-			keys    = make([]*profile.APIKey, n)
+			keys    = make([]*auth.APIKey, n)
 			created = make([]bool, n)
 			errs    = make([]error, n)
 		)
@@ -155,7 +156,7 @@ func TestCreateFirstKey(t *testing.T) {
 				t.Errorf("round %d, handle %d: %v", round, i, errs[i])
 			case created[i]:
 				winners++
-				if !profile.WellFormedKey(secrets[i]) || keys[i] == nil || keys[i].Name != "bootstrap" || keys[i].AccountID == "" {
+				if !auth.WellFormed(secrets[i]) || keys[i] == nil || keys[i].Name != "bootstrap" || keys[i].AccountID == "" {
 					t.Errorf("round %d: created key %+v", round, keys[i])
 				}
 			case secrets[i] != "" || keys[i] != nil:

@@ -20,6 +20,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/palja/palja/auth"
 	"time"
 
 	"github.com/palja/palja/crypto"
@@ -54,12 +55,12 @@ type Handle interface {
 }
 
 // KeyStore is the API key store of a backend: what serve's authentication
-// needs ([profile.KeyStore]) and what the keys commands need.
+// needs ([auth.KeyStore]) and what the keys commands need.
 type KeyStore interface {
-	profile.KeyStore
-	CreateKey(ctx context.Context, name, account string, rate float64, burst int) (secret string, key *profile.APIKey, err error)
-	CreateFirstKey(ctx context.Context, name string) (secret string, key *profile.APIKey, created bool, err error)
-	ListKeys(ctx context.Context) ([]profile.APIKey, error)
+	auth.KeyStore
+	CreateKey(ctx context.Context, name, account string, rate float64, burst int) (secret string, key *auth.APIKey, err error)
+	CreateFirstKey(ctx context.Context, name string) (secret string, key *auth.APIKey, created bool, err error)
+	ListKeys(ctx context.Context) ([]auth.APIKey, error)
 	RevokeKey(ctx context.Context, id string) error
 	SetKeyLimits(ctx context.Context, id string, rate *float64, burst *int) (float64, int, error)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/palja/palja/auth"
 	"slices"
 	"strings"
 	"sync"
@@ -717,14 +718,14 @@ func testKeys(t *testing.T, db Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !profile.WellFormedKey(secret) || !strings.HasPrefix(secret, k.Prefix) || k.AccountID == "" || k.Rate != 5 || k.Burst != 7 {
+	if !auth.WellFormed(secret) || !strings.HasPrefix(secret, k.Prefix) || k.AccountID == "" || k.Rate != 5 || k.Burst != 7 {
 		t.Errorf("CreateKey = %q, %+v", secret, k)
 	}
-	got, err := ks.KeyByHash(ctx, profile.HashAPIKey(secret))
+	got, err := ks.KeyByHash(ctx, auth.Hash(secret))
 	if err != nil || got.ID != k.ID || got.AccountID != k.AccountID || got.Rate != 5 || got.Burst != 7 || got.RevokedAt != nil {
 		t.Errorf("KeyByHash = %+v, %v", got, err)
 	}
-	if _, err := ks.KeyByHash(ctx, profile.HashAPIKey(secret+"x")); !errors.Is(err, profile.ErrUnauthorized) {
+	if _, err := ks.KeyByHash(ctx, auth.Hash(secret+"x")); !errors.Is(err, auth.ErrUnauthorized) {
 		t.Errorf("KeyByHash of an unknown secret: %v; want ErrUnauthorized", err)
 	}
 	// A second key in the same account, one in an unknown account.
@@ -756,7 +757,7 @@ func testKeys(t *testing.T, db Database) {
 	if err := ks.TouchKey(ctx, k.ID, clk.Now().Add(-time.Hour)); err != nil { // an older use changes nothing
 		t.Fatal(err)
 	}
-	got, _ = ks.KeyByHash(ctx, profile.HashAPIKey(secret))
+	got, _ = ks.KeyByHash(ctx, auth.Hash(secret))
 	if got.LastUsedAt == nil || !got.LastUsedAt.Equal(clk.Now().Truncate(time.Second)) {
 		t.Errorf("LastUsedAt = %v, want %v", got.LastUsedAt, clk.Now())
 	}
@@ -770,7 +771,7 @@ func testKeys(t *testing.T, db Database) {
 	if err := ks.RevokeKey(ctx, "key_nobody"); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("revoking an unknown key: %v", err)
 	}
-	got, err = ks.KeyByHash(ctx, profile.HashAPIKey(secret))
+	got, err = ks.KeyByHash(ctx, auth.Hash(secret))
 	if err != nil || got.RevokedAt == nil {
 		t.Errorf("a revoked key: %+v, %v; want it with RevokedAt", got, err)
 	}

@@ -1,47 +1,30 @@
-package profile
+package auth
 
 import (
 	"context"
 	"errors"
 	"math"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 )
 
-// Rate limiting, as documented in the README ("Load testing palja"):
-//
-//   - Each API key has one token bucket (golang.org/x/time/rate) of its own
-//     rate and burst, or the server defaults. Every request takes one token;
-//     with no token left the answer is 429 before any database access.
-//   - Keys are cached in memory. An entry older than keyRefresh is checked
-//     against the store in the background while requests go on with it; an
-//     entry older than keyMaxAge is not trusted: the request waits for a
-//     lookup that started after it arrived, unless its bucket is empty, in
-//     which case it gets 429 at once and the check runs in the background
-//     (a 429 never waits for the database). There is at most one lookup of
-//     a key in flight, shared by every request that needs one, and a failing
-//     store is tried at most once per keyRefresh per key in use. So a change
-//     of a key's limits or its revocation takes effect within keyMaxAge,
-//     without a restart, and a flood with a known key (admitted or refused)
-//     never waits for the database. The bucket survives refreshes. Ages run
-//     on the monotonic clock (see [keyCache.stamp]).
-//   - Failed authentications are limited per client address: an address
-//     whose failure bucket is empty gets 429 for any key not already cached,
-//     before any lookup. Keys already cached keep working from it.
-//   - Only valid keys are cached, so the key table is bounded by the number
-//     of keys; entries idle for longer than idleAfter are evicted when a new
-//     key is cached. The address table is capped at maxAddrs entries.
-
+// Ages of a cached key, and how often its last use is recorded.
 const (
+	// keyRefresh: an entry older than this is checked against the store in
+	// the background while requests go on with it; a failing store is
+	// tried at most once per keyRefresh per key in use.
 	keyRefresh = 500 * time.Millisecond
-	keyMaxAge  = time.Second
-	idleAfter  = 10 * time.Minute
-	maxAddrs   = 1 << 16
+	// keyMaxAge: an entry older than this is not trusted. The request
+	// waits for a lookup that started after it arrived, unless its bucket
+	// is empty. This bounds how long a revocation or a limit change takes
+	// to reach every request.
+	keyMaxAge = time.Second
+	// idleAfter: entries unused for longer are evicted when a key is cached.
+	idleAfter = 10 * time.Minute
+	// touchEvery: a key's last use is recorded at most this often.
 	touchEvery = time.Minute
 )
 
@@ -49,7 +32,7 @@ const (
 // nanoseconds since the cache's epoch (see [keyCache.stamp]).
 type keyEntry struct {
 	key       atomic.Pointer[APIKey]
-	lim       *rate.Limiter
+	bucket    Bucket
 	checked   atomic.Int64          // when the last successful lookup started
 	attempted atomic.Int64          // when the last lookup, failed or not, started
 	failure   atomic.Pointer[error] // the error of the last lookup, nil if it succeeded
@@ -59,10 +42,33 @@ type keyEntry struct {
 	refreshing atomic.Bool
 }
 
+// keyCache holds the valid keys in use, each with its bucket from the
+// [Limiter], so that a request with a known key, admitted or refused,
+// never waits for the store. Its guarantees:
+//
+//   - Revocation and limit changes: a request is served from an entry whose
+//     lookup started at most keyMaxAge (1 s) before it arrived, or waits for
+//     a lookup; so a key revoked or given new limits in the store is
+//     refused, or limited anew, within 1 s, without a restart. A refused
+//     request (empty bucket) is the exception: it is answered at once, the
+//     check running in the background, so a 429 never waits for the store.
+//     A revoked key is refused with 401 once that check ends.
+//   - Load on the store: at most one lookup of a key is in flight, shared
+//     by every request that needs one; under steady traffic an entry is
+//     re-checked in the background once per keyRefresh (stale while
+//     revalidate), so no request waits; a failing store is tried at most
+//     once per keyRefresh per key in use, and the requests in between get
+//     its error at once.
+//   - Buckets survive refreshes; new limits apply from the instant the
+//     check ends, crediting nothing for the time the lookup took.
+//   - Memory: only valid keys are cached, so the table is bounded by the
+//     number of keys; entries idle for idleAfter are evicted.
+//   - Ages run on the monotonic clock (see [keyCache.stamp]); a clock
+//     stepped back makes every entry expired, never fresh.
 type keyCache struct {
 	store     KeyStore
-	defRate   float64
-	defBurst  int
+	limiter   Limiter
+	def       Limit // for keys without limits of their own
 	mu        sync.RWMutex
 	m         map[[32]byte]*keyEntry
 	lastSweep time.Time
@@ -70,10 +76,13 @@ type keyCache struct {
 	loads     singleflight.Group           // lookups, one per key at a time
 	now       func() time.Time
 	epoch     time.Time
+	// checks counts the background checks in flight (see
+	// [keyCache.refresh]); tests wait on it.
+	checks sync.WaitGroup
 }
 
-func newKeyCache(store KeyStore, defRate float64, defBurst int, now func() time.Time) *keyCache {
-	c := &keyCache{store: store, defRate: defRate, defBurst: defBurst, m: make(map[[32]byte]*keyEntry), now: now, epoch: now()}
+func newKeyCache(store KeyStore, limiter Limiter, def Limit, now func() time.Time) *keyCache {
+	c := &keyCache{store: store, limiter: limiter, def: def, m: make(map[[32]byte]*keyEntry), now: now, epoch: now()}
 	c.touch = func(id string, t time.Time) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -89,15 +98,16 @@ func newKeyCache(store KeyStore, defRate float64, defBurst int, now func() time.
 // a resumed VM) does not age or rejuvenate entries.
 func (c *keyCache) stamp(t time.Time) int64 { return int64(t.Sub(c.epoch)) }
 
-func (c *keyCache) limits(k *APIKey) (rate.Limit, int) {
-	r, b := k.Rate, k.Burst
-	if r <= 0 {
-		r = c.defRate
+// limits returns the limit of k, or the default for what k leaves at 0.
+func (c *keyCache) limits(k *APIKey) Limit {
+	l := Limit{Rate: k.Rate, Burst: k.Burst}
+	if l.Rate <= 0 {
+		l.Rate = c.def.Rate
 	}
-	if b <= 0 {
-		b = c.defBurst
+	if l.Burst <= 0 {
+		l.Burst = c.def.Burst
 	}
-	return rate.Limit(r), b
+	return l
 }
 
 // get returns the cached entry for hash, fresh or not, or nil.
@@ -202,8 +212,7 @@ func (c *keyCache) loadOnce(ctx context.Context, hash *[32]byte) (*keyEntry, err
 		c.apply(e, k, start) // an expired entry: the bucket lives on
 		return e, nil
 	}
-	r, b := c.limits(k)
-	e = &keyEntry{lim: rate.NewLimiter(r, b)} // a new bucket starts full
+	e = &keyEntry{bucket: c.limiter.Bucket(k.ID, c.limits(k), start)}
 	e.lastSeen.Store(c.stamp(start))
 	e.attempted.Store(c.stamp(start))
 	// The entry is complete before it is published: a concurrent request
@@ -248,7 +257,9 @@ func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now time.Time) {
 	if !e.refreshing.CompareAndSwap(false, true) {
 		return
 	}
+	c.checks.Add(1)
 	go func() {
+		defer c.checks.Done()
 		defer e.refreshing.Store(false)
 		c.load(context.Background(), &hash, now, keyRefresh) // errors: see above
 	}()
@@ -256,13 +267,11 @@ func (c *keyCache) refresh(e *keyEntry, hash [32]byte, now time.Time) {
 
 // apply stores a key looked up at checked in its entry and adjusts the
 // bucket. New limits take effect at the present instant, not at checked: the
-// limiter's clock must not go back, or the time between would be credited
+// bucket's clock must not go back, or the time between would be credited
 // twice.
 func (c *keyCache) apply(e *keyEntry, k *APIKey, checked time.Time) {
-	if r, b := c.limits(k); e.lim.Limit() != r || e.lim.Burst() != b {
-		now := c.now()
-		e.lim.SetLimitAt(now, r)
-		e.lim.SetBurstAt(now, b)
+	if l := c.limits(k); e.bucket.Limit() != l {
+		e.bucket.SetLimit(l, c.now())
 	}
 	e.key.Store(k)
 	e.checked.Store(c.stamp(checked))
@@ -292,123 +301,4 @@ func (c *keyCache) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m)
-}
-
-// addrLimiter limits failed authentications per client address.
-type addrLimiter struct {
-	rate  rate.Limit
-	burst int
-	mu    sync.Mutex
-	m     map[string]*addrEntry
-	max   int
-}
-
-type addrEntry struct {
-	lim      *rate.Limiter
-	lastSeen int64
-}
-
-func newAddrLimiter(r float64, burst int) *addrLimiter {
-	return &addrLimiter{rate: rate.Limit(r), burst: burst, m: make(map[string]*addrEntry), max: maxAddrs}
-}
-
-// attempt takes one token from addr's bucket before a key is looked up, so
-// that concurrent guesses cannot all pass before their failures count. With
-// no token left it reports false and how long until there is one. Otherwise
-// the caller calls release when the key turned out valid (or the lookup
-// failed for a reason of the server's), giving the token back.
-func (l *addrLimiter) attempt(addr string, now time.Time) (release func(now time.Time), wait time.Duration, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.m[addr]
-	if e == nil {
-		if len(l.m) >= l.max {
-			l.evict(now)
-		}
-		e = &addrEntry{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.m[addr] = e
-	}
-	e.lastSeen = now.UnixNano()
-	r := e.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return nil, d, false
-	}
-	return func(now time.Time) { r.CancelAt(now) }, 0, true
-}
-
-// evict makes room: first every entry whose bucket is full again (it is
-// indistinguishable from a new one), then, if the table is still full, an
-// arbitrary half of it. l.mu is held.
-func (l *addrLimiter) evict(now time.Time) {
-	for a, e := range l.m {
-		if e.lim.TokensAt(now) >= float64(l.burst) {
-			delete(l.m, a)
-		}
-	}
-	if len(l.m) < l.max*3/4 {
-		return
-	}
-	n := len(l.m) / 2
-	for a := range l.m { // map order is random
-		if n == 0 {
-			break
-		}
-		delete(l.m, a)
-		n--
-	}
-}
-
-func (l *addrLimiter) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.m)
-}
-
-// limitState is what the RateLimit-* headers report after a request took its
-// token (or failed to).
-type limitState struct {
-	limit     int
-	remaining int
-	reset     int // seconds until the bucket is full
-	retry     int // seconds until one token, for 429
-}
-
-// take takes one token from the bucket at now and reports the bucket's state.
-func take(lim *rate.Limiter, now time.Time) (ok bool, st limitState) {
-	ok = lim.AllowN(now, 1)
-	tokens := lim.TokensAt(now)
-	r := float64(lim.Limit())
-	st.limit = lim.Burst()
-	if tokens > 0 {
-		st.remaining = int(math.Floor(tokens + 1e-9))
-	}
-	st.reset = ceilSeconds((float64(st.limit) - tokens) / r)
-	if !ok {
-		st.retry = max(1, ceilSeconds((1-tokens)/r))
-	}
-	return ok, st
-}
-
-func ceilSeconds(s float64) int {
-	if s <= 0 {
-		return 0
-	}
-	return int(math.Ceil(s - 1e-9))
-}
-
-// smallInts holds the decimal strings of small numbers so that the headers
-// of the hot path do not allocate.
-var smallInts = func() (s [1024][]string) {
-	for i := range s {
-		s[i] = []string{strconv.Itoa(i)}
-	}
-	return s
-}()
-
-func intHeader(n int) []string {
-	if 0 <= n && n < len(smallInts) {
-		return smallInts[n]
-	}
-	return []string{strconv.Itoa(n)}
 }

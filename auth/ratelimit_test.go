@@ -1,11 +1,9 @@
-package profile
+package auth
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -50,13 +48,13 @@ func (m *memKeys) KeyByHash(_ context.Context, h [32]byte) (*APIKey, error) {
 func (m *memKeys) TouchKey(context.Context, string, time.Time) error { return nil }
 
 func (m *memKeys) add(rate float64, burst int) (string, *APIKey) {
-	secret, prefix := NewAPIKeySecret()
-	k := &APIKey{ID: NewID("key_"), AccountID: "acct_1", Prefix: prefix, Rate: rate, Burst: burst}
+	secret, k := NewKey("", rate, burst)
+	k.AccountID = "acct_1"
 	m.mu.Lock()
 	if m.keys == nil {
 		m.keys = make(map[[32]byte]*APIKey)
 	}
-	m.keys[HashAPIKey(secret)] = k
+	m.keys[Hash(secret)] = k
 	m.mu.Unlock()
 	return secret, k
 }
@@ -67,14 +65,6 @@ type fakeClock struct{ ns atomic.Int64 }
 func (c *fakeClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// emptyStore answers every list with nothing, so that only the limiter is
-// measured.
-type emptyStore struct{ Store }
-
-func (emptyStore) List(context.Context, string, int, string) ([]*Profile, bool, error) {
-	return nil, false, nil
-}
-
 // newFakeClock starts an hour after the zero time, so that no bucket is
 // measured from its zero value.
 func newFakeClock() *fakeClock {
@@ -84,11 +74,22 @@ func newFakeClock() *fakeClock {
 }
 
 // newLimitedHandler serves keys on a fake clock, with the server's default
-// limits of 10/s, burst 20.
+// limits of 10/s, burst 20: an admitted request is answered 200 by an
+// empty handler, so that only the limiter is measured; errors get the
+// default WriteError (401, 429, 500).
 func newLimitedHandler(keys KeyStore) (http.Handler, *fakeClock) {
+	_, h, clock := newTestAuthenticator(keys)
+	return h, clock
+}
+
+// newTestAuthenticator is newLimitedHandler with the authenticator behind
+// the handler, for the tests that look into its cache.
+func newTestAuthenticator(keys KeyStore) (*authenticator, http.Handler, *fakeClock) {
 	clock := newFakeClock()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return NewHandler(logger, emptyStore{}, keys, Config{Rate: 10, Burst: 20, Now: clock.now}), clock
+	a := newAuthenticator(keys, Config{Rate: 10, Burst: 20, AuthFailRate: 1, AuthFailBurst: 20, Now: clock.now})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.authenticate(w, r, ok) })
+	return a, h, clock
 }
 
 func get(h http.Handler, key, addr string) *httptest.ResponseRecorder {
@@ -328,7 +329,7 @@ func TestFirstLookupsShared(t *testing.T) {
 	keys.lookups.Store(0)
 	for range 500 {
 		wg.Go(func() {
-			guess, _ := NewAPIKeySecret()
+			guess, _ := NewSecret()
 			get(h, guess, "198.51.100.9:1")
 		})
 	}
@@ -359,7 +360,7 @@ func TestAuthFailuresLimitedPerAddress(t *testing.T) {
 	get(h, good, "198.51.100.7:1") // cache the good key
 	statuses := map[int]int{}
 	for range 1000 {
-		secret, _ := NewAPIKeySecret()
+		secret, _ := NewSecret()
 		statuses[get(h, secret, "198.51.100.7:2").Code]++
 	}
 	if statuses[401] != 20 || statuses[429] != 980 {
@@ -407,12 +408,7 @@ func TestClientAddr(t *testing.T) {
 // is cached.
 func TestBoundedMemory(t *testing.T) {
 	keys := &memKeys{}
-	clock := newFakeClock()
-	a := &api{
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil)), store: emptyStore{},
-		keys: newKeyCache(keys, 10, 20, clock.now), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
-	}
-	h := a.routes(Config{})
+	a, h, clock := newTestAuthenticator(keys)
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
@@ -426,7 +422,7 @@ func TestBoundedMemory(t *testing.T) {
 		}
 	}
 	for range 10_000 { // invalid keys through the handler
-		secret, _ := NewAPIKeySecret()
+		secret, _ := NewSecret()
 		get(h, secret, "192.0.2.9:1")
 	}
 	runtime.GC()
@@ -441,23 +437,5 @@ func TestBoundedMemory(t *testing.T) {
 	}
 	if grown > 64<<20 {
 		t.Errorf("heap grew by %d bytes", grown)
-	}
-}
-
-// BenchmarkRejected measures the 429 path: a cached key with an empty bucket.
-func BenchmarkRejected(b *testing.B) {
-	keys := &memKeys{}
-	secret, _ := keys.add(0.0001, 1)
-	h, _ := newLimitedHandler(keys)
-	get(h, secret, "192.0.2.1:1")
-	req := httptest.NewRequest("GET", "/v1/profiles", nil)
-	req.Header.Set("X-API-Key", secret)
-	b.ReportAllocs()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != 429 {
-			b.Fatal(w.Code)
-		}
 	}
 }

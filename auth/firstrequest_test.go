@@ -1,4 +1,4 @@
-package profile
+package auth
 
 import (
 	"net/http"

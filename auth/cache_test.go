@@ -1,10 +1,8 @@
-package profile
+package auth
 
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"runtime"
 	"sync"
 	"testing"
@@ -19,7 +17,7 @@ func waitInLoad(t *testing.T, n int) {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		got := 0
 		for g := range bytes.SplitSeq(buf[:runtime.Stack(buf, true)], []byte("\n\n")) {
-			if bytes.Contains(g, []byte("(*api).authenticate")) && bytes.Contains(g, []byte("(*keyCache).load")) {
+			if bytes.Contains(g, []byte("(*authenticator).lookup")) && bytes.Contains(g, []byte("(*keyCache).load")) {
 				got++
 			}
 		}
@@ -114,12 +112,7 @@ func TestLimitChangeCreditsNothing(t *testing.T) {
 	mk := &memKeys{}
 	secret, k := mk.add(10, 20)
 	keys := &snapKeys{memKeys: mk}
-	clock := newFakeClock()
-	a := &api{
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil)), store: emptyStore{},
-		keys: newKeyCache(keys, 10, 20, clock.now), addrs: newAddrLimiter(1, 20), metrics: noMetrics{}, now: clock.now,
-	}
-	h := a.routes(Config{})
+	a, h, clock := newTestAuthenticator(keys)
 	for range 20 {
 		get(h, secret, "192.0.2.1:1")
 	}
@@ -139,9 +132,9 @@ func TestLimitChangeCreditsNothing(t *testing.T) {
 		}
 	}
 	close(keys.gate)
-	hash := HashAPIKey(secret)
+	hash := Hash(secret)
 	e := a.keys.get(&hash)
-	if !eventually(func() bool { return e.lim.Limit() == 20 && !e.refreshing.Load() }) {
+	if !eventually(func() bool { return e.bucket.Limit().Rate == 20 && !e.refreshing.Load() }) {
 		t.Fatal("the check did not finish")
 	}
 	n := 0 // no time has passed since the bucket was emptied
@@ -158,7 +151,7 @@ func TestLimitChangeCreditsNothing(t *testing.T) {
 func TestFailingStoreNotHammered(t *testing.T) {
 	keys := &memKeys{}
 	secret, _ := keys.add(1e6, 1e6)
-	h, clock := newLimitedHandler(keys)
+	a, h, clock := newTestAuthenticator(keys)
 	get(h, secret, "192.0.2.1:1")
 	keys.mu.Lock()
 	keys.broken = context.DeadlineExceeded
@@ -168,9 +161,9 @@ func TestFailingStoreNotHammered(t *testing.T) {
 		if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
 			t.Fatalf("%d from the cache while the store fails", w.Code)
 		}
-		time.Sleep(100 * time.Microsecond) // let a background check end
+		a.keys.checks.Wait() // let a background check end, if the request started one
 	}
-	if !eventually(func() bool { return keys.lookups.Load() == 2 }) || keys.lookups.Load() != 2 {
+	if keys.lookups.Load() != 2 {
 		t.Errorf("%d lookups for 200 requests at one instant, want 2", keys.lookups.Load())
 	}
 
