@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/palja/palja/auth"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -348,6 +349,7 @@ func updateMany(t *testing.T, stores []profile.Store, acct, id string, n, m int)
 			for range m {
 				_, err := s.Update(ctx, acct, id, func(p *profile.Profile) error {
 					p.BirthDay = p.BirthDay%28 + 1 // a change every update makes
+					runtime.Gosched()              // let the others read meanwhile, if they can
 					return p.Recompute()
 				})
 				if err != nil {
@@ -408,6 +410,7 @@ func testIfMatchRace(t *testing.T, db Database) {
 				if q.Version != 1 {
 					return profile.ErrPreconditionFailed
 				}
+				runtime.Gosched() // let the others read meanwhile, if they can
 				q.Name = fmt.Sprint("Winner", i)
 				return nil
 			})
