@@ -19,15 +19,18 @@ import (
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/memory"
 	"github.com/palja/palja/storage/sqlite"
 )
 
-// env is one palja API over HTTP on a real SQLite file in a temp dir.
+// env is one palja API over HTTP on a real SQLite file in a temp dir
+// ([newEnv]) or on the in-memory backend ([newMemoryEnv]).
 type env struct {
 	t       testing.TB
 	srv     *httptest.Server
-	db      *sqlite.DB
-	dbPath  string
+	store   profile.Store
+	db      backend
+	dbPath  string // "" on the in-memory backend
 	key     string // rate 1000/s, burst 1000
 	account string
 	metrics *countMetrics
@@ -52,20 +55,46 @@ func testKeyring(tb testing.TB) *crypto.Keyring {
 	return kr
 }
 
+// backend is what the tests need of a key store besides the profiles.
+type backend interface {
+	auth.KeyStore
+	CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error)
+	RevokeKey(ctx context.Context, id string) error
+	Close() error
+}
+
+// newEnv serves the API on a real SQLite file.
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	dir := tb.TempDir()
-	path := filepath.Join(dir, "palja.db")
+	path := filepath.Join(tb.TempDir(), "palja.db")
 	db, err := sqlite.Open(context.Background(), path, testKeyring(tb), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e := startEnv(tb, db.Profiles(), db, db.Ping)
+	e.dbPath = path
+	return e
+}
+
+// newMemoryEnv serves the API on the in-memory backend, for the tests of
+// the HTTP contract that need no database file.
+func newMemoryEnv(tb testing.TB) *env {
+	tb.Helper()
+	s, err := memory.New().Open(testKeyring(tb), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return startEnv(tb, s, s, nil)
+}
+
+func startEnv(tb testing.TB, store profile.Store, db backend, ready func(context.Context) error) *env {
+	tb.Helper()
 	m := &countMetrics{}
 	logs := &profile.LockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := profile.NewHandler(logger, db.Profiles(), db, profile.Config{Rate: 10, Burst: 20, Metrics: m, Ready: db.Ping})
+	h := profile.NewHandler(logger, store, db, profile.Config{Rate: 10, Burst: 20, Metrics: m, Ready: ready})
 	srv := httptest.NewServer(h)
-	e := &env{t: tb, srv: srv, db: db, dbPath: path, metrics: m, log: logs}
+	e := &env{t: tb, srv: srv, store: store, db: db, metrics: m, log: logs}
 	tb.Cleanup(func() {
 		srv.Close()
 		db.Close()
@@ -713,7 +742,7 @@ func TestConcurrentPutsKeepEveryField(t *testing.T) {
 		t.Errorf("lost an update: etag %s", g.header.Get("ETag"))
 	}
 	// The masked answer cannot show a lost name; the store's plaintext can.
-	p, err := e.db.Profiles().Get(context.Background(), e.account, id)
+	p, err := e.store.Get(context.Background(), e.account, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 // TestHead: HEAD answers wherever GET does, with GET's status and headers
 // and no body; it authenticates and is rate-limited like GET.
 func TestHead(t *testing.T) {
-	e := newEnv(t)
+	e := newMemoryEnv(t)
 	id := e.create(kim).str("id")
 	for _, path := range []string{"/healthz", "/v1/profiles", "/v1/profiles/" + id, "/v1/profiles/" + id + "/saju", "/v1/profiles/nobody"} {
 		get := e.do("GET", path, e.key, "")
@@ -30,7 +30,7 @@ func TestHead(t *testing.T) {
 
 // TestMethodNotAllowed: a 405 says which methods the path has, in Allow.
 func TestMethodNotAllowed(t *testing.T) {
-	e := newEnv(t)
+	e := newMemoryEnv(t)
 	for _, c := range []struct{ method, path, allow string }{
 		{"PATCH", "/v1/profiles/user_1", "GET, HEAD, PUT, DELETE"},
 		{"POST", "/v1/profiles/user_1", "GET, HEAD, PUT, DELETE"},
@@ -48,7 +48,7 @@ func TestMethodNotAllowed(t *testing.T) {
 // TestUnknownV1PathsAuthenticate: API.md: every /v1 request carries a key;
 // an unknown /v1 path is a 401 without one and a 404 with one.
 func TestUnknownV1PathsAuthenticate(t *testing.T) {
-	e := newEnv(t)
+	e := newMemoryEnv(t)
 	for _, path := range []string{"/v1/nothing", "/v1/", "/v1/profiles/a/b/c", "/v1/keys"} {
 		if r := e.do("GET", path, "", ""); r.status != 401 || r.errType() != "authentication_error" {
 			t.Errorf("GET %s without a key: %d %s", path, r.status, r.body)
@@ -62,7 +62,7 @@ func TestUnknownV1PathsAuthenticate(t *testing.T) {
 // TestTwoAPIKeys: a request with two X-API-Key headers is refused, whichever
 // of them is valid: the server does not guess which key was meant.
 func TestTwoAPIKeys(t *testing.T) {
-	e := newEnv(t)
+	e := newMemoryEnv(t)
 	for _, keys := range [][]string{{e.key, e.key}, {e.key, "pj_live_nope"}, {"pj_live_nope", e.key}} {
 		req, _ := http.NewRequest("GET", e.srv.URL+"/v1/profiles", nil)
 		req.Header["X-Api-Key"] = keys
@@ -80,7 +80,7 @@ func TestTwoAPIKeys(t *testing.T) {
 // TestUnknownQueryParameters: a query parameter an endpoint does not take is
 // a 400 naming it, on every endpoint, and changes nothing.
 func TestUnknownQueryParameters(t *testing.T) {
-	e := newEnv(t)
+	e := newMemoryEnv(t)
 	id := e.create(kim).str("id")
 	before := e.do("GET", "/v1/profiles/"+id, e.key, "")
 	for _, c := range []struct{ method, path, body, param string }{
