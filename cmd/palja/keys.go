@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/palja/palja/auth"
 	"io"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sqlite"
 )

@@ -1,11 +1,12 @@
 package main
 
 import (
-	"github.com/palja/palja/auth"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/palja/palja/auth"
 )
 
 // secretRE matches what looks like an API key secret.

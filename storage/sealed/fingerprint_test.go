@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
@@ -19,7 +20,7 @@ func TestIdempotencyCutoff(t *testing.T) {
 // TestReplay walks the decisions of a create that finds a record of its
 // Idempotency-Key.
 func TestReplay(t *testing.T) {
-	s := NewSealer(testKeyring(t, "k1"))
+	s := NewSealer(storetest.Keyring("k1"))
 	var buf Buffers
 	const now = int64(1_000_000)
 	ttl := int64(profile.IdempotencyTTL / time.Second)
@@ -32,7 +33,7 @@ func TestReplay(t *testing.T) {
 		return &IdempotencyRecord{Fingerprint: fp, ProfileID: "prf_a", CreatedAt: now - age}
 	}
 	otherKey := bytes.Clone(s.SealFingerprint(&buf, "acct_a", &profile.Idempotency{Key: "elsewhere", Fingerprint: idem.Fingerprint}))
-	gone := bytes.Clone(NewSealer(testKeyring(t, "k0")).SealFingerprint(&buf, "acct_a", idem))
+	gone := bytes.Clone(NewSealer(storetest.Keyring("k0")).SealFingerprint(&buf, "acct_a", idem))
 	damaged := bytes.Clone(stored)
 	damaged[len(damaged)-1] ^= 1
 
@@ -74,8 +75,8 @@ func TestReplay(t *testing.T) {
 func TestResealFingerprint(t *testing.T) {
 	var buf Buffers
 	idem := &profile.Idempotency{Key: "k", Fingerprint: [32]byte{7}}
-	old := bytes.Clone(NewSealer(testKeyring(t, "k1")).SealFingerprint(&buf, "acct_a", idem))
-	s := NewSealer(testKeyring(t, "k2", "k1"))
+	old := bytes.Clone(NewSealer(storetest.Keyring("k1")).SealFingerprint(&buf, "acct_a", idem))
+	s := NewSealer(storetest.Keyring("k2", "k1"))
 	if !s.StaleFingerprint(old) {
 		t.Error("a fingerprint under k1 is not stale with primary k2")
 	}
@@ -86,13 +87,13 @@ func TestResealFingerprint(t *testing.T) {
 	if s.StaleFingerprint(ct) {
 		t.Error("the re-sealed fingerprint is still stale")
 	}
-	if id, err := NewSealer(testKeyring(t, "k2")).Replay(&buf, "acct_a", idem, &IdempotencyRecord{Fingerprint: ct, ProfileID: "prf_a", CreatedAt: 10}, 10); err != nil || id != "prf_a" {
+	if id, err := NewSealer(storetest.Keyring("k2")).Replay(&buf, "acct_a", idem, &IdempotencyRecord{Fingerprint: ct, ProfileID: "prf_a", CreatedAt: 10}, 10); err != nil || id != "prf_a" {
 		t.Errorf("Replay of the re-sealed fingerprint = %q, %v", id, err)
 	}
 	if _, err := s.ResealFingerprint(&buf, "acct_a", "other", old); !errors.Is(err, crypto.ErrDecrypt) {
 		t.Errorf("ResealFingerprint under another key's associated data: %v", err)
 	}
-	gone := NewSealer(testKeyring(t, "k0")).SealFingerprint(&buf, "acct_a", idem)
+	gone := NewSealer(storetest.Keyring("k0")).SealFingerprint(&buf, "acct_a", idem)
 	for name, fp := range map[string][]byte{"under a key not in the ring": gone, "not a ciphertext": {1, 2}} {
 		if s.StaleFingerprint(fp) {
 			t.Errorf("a fingerprint %s is stale", name)

@@ -1,29 +1,12 @@
 package sealed
 
 import (
-	"crypto/sha256"
 	"testing"
 	"time"
 
-	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
 )
-
-// testKeyring returns a keyring of the named keys, the first primary. Each
-// key is derived from its id, so that rings built in one test agree.
-func testKeyring(tb testing.TB, ids ...crypto.KeyID) *crypto.Keyring {
-	tb.Helper()
-	keys := make(map[crypto.KeyID][]byte, len(ids))
-	for _, id := range ids {
-		k := sha256.Sum256([]byte("palja sealed test key " + id))
-		keys[id] = k[:]
-	}
-	kr, err := crypto.NewKeyring(ids[0], keys)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return kr
-}
 
 func str(s string) profile.Opt[string] { return profile.Opt[string]{Set: true, V: s} }
 func num(n int) profile.Opt[int]       { return profile.Opt[int]{Set: true, V: n} }
@@ -31,19 +14,5 @@ func num(n int) profile.Opt[int]       { return profile.Opt[int]{Set: true, V: n
 // newProfile builds a valid profile in account.
 func newProfile(tb testing.TB, account, name string, patch profile.Patch) *profile.Profile {
 	tb.Helper()
-	patch.Name = str(name)
-	if !patch.BirthYear.Set {
-		patch.BirthYear = num(1990)
-	}
-	if !patch.BirthMonth.Set {
-		patch.BirthMonth = num(4)
-	}
-	if !patch.BirthDay.Set {
-		patch.BirthDay = num(17)
-	}
-	p, err := profile.New(account, &patch, time.Unix(1736931600, 0).UTC())
-	if err != nil {
-		tb.Fatalf("profile.New: %v", err)
-	}
-	return p
+	return storetest.NewProfile(tb, account, name, patch, time.Unix(1736931600, 0).UTC())
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
@@ -36,7 +37,7 @@ func row(t *testing.T, s *Sealer, buf *Buffers, p *profile.Profile) *Row {
 }
 
 func TestSealOpen(t *testing.T) {
-	s := NewSealer(testKeyring(t, "k1"))
+	s := NewSealer(storetest.Keyring("k1"))
 	var buf Buffers
 	p := newProfile(t, "acct_a", "Secretname", profile.Patch{ExternalID: str("ext-1"), BirthHour: num(5), Gender: str("female")})
 	r := row(t, s, &buf, p)
@@ -78,14 +79,14 @@ func TestSealOpen(t *testing.T) {
 			}
 		})
 	}
-	other := NewSealer(testKeyring(t, "k2"))
+	other := NewSealer(storetest.Keyring("k2"))
 	if _, err := other.OpenProfile(nil, "acct_a", r); !errors.Is(err, crypto.ErrUnknownKey) {
 		t.Errorf("OpenProfile without its key: %v, want ErrUnknownKey", err)
 	}
 }
 
 func TestSealAllocs(t *testing.T) {
-	s := NewSealer(testKeyring(t, "k1"))
+	s := NewSealer(storetest.Keyring("k1"))
 	var buf Buffers
 	p := newProfile(t, "acct_a", "김영희", profile.Patch{BirthHour: num(3), Gender: str("female")})
 	idem := &profile.Idempotency{Key: "k", Fingerprint: [32]byte{1}}
@@ -99,7 +100,7 @@ func TestSealAllocs(t *testing.T) {
 }
 
 func TestCheckKeys(t *testing.T) {
-	s := NewSealer(testKeyring(t, "k2", "k1"))
+	s := NewSealer(storetest.Keyring("k2", "k1"))
 	for _, tc := range []struct {
 		ids  []string
 		want string
@@ -126,8 +127,8 @@ func TestCheckKeys(t *testing.T) {
 func TestResealProfile(t *testing.T) {
 	var buf Buffers
 	p := newProfile(t, "acct_a", "Ada", profile.Patch{})
-	r := row(t, NewSealer(testKeyring(t, "k1")), &buf, p)
-	s := NewSealer(testKeyring(t, "k2", "k1"))
+	r := row(t, NewSealer(storetest.Keyring("k1")), &buf, p)
+	s := NewSealer(storetest.Keyring("k2", "k1"))
 	if s.IsPrimary(r.Sealed) {
 		t.Fatal("sealed under k1, the primary is k2")
 	}
@@ -140,7 +141,7 @@ func TestResealProfile(t *testing.T) {
 	}
 	resealed := *r
 	resealed.Sealed = ct
-	if got, err := NewSealer(testKeyring(t, "k2")).OpenProfile(nil, "acct_a", &resealed); err != nil || !reflect.DeepEqual(got, p) {
+	if got, err := NewSealer(storetest.Keyring("k2")).OpenProfile(nil, "acct_a", &resealed); err != nil || !reflect.DeepEqual(got, p) {
 		t.Errorf("re-sealed profile = %+v, %v\nwant %+v", got, err, p)
 	}
 	if _, err := s.ResealProfile(&buf, "acct_b", p.ID, r.Sealed); !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), p.ID) {

@@ -7,13 +7,14 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
 )
 
 // benchProfiles opens a database with synchronous mode sync and n profiles.
 func benchProfiles(b *testing.B, sync string, n int) (*DB, string, []string) {
 	b.Helper()
-	db := mustOpenAt(b, filepath.Join(b.TempDir(), "palja.db"), testKeyring(b, "k1"), Options{Synchronous: sync})
+	db := mustOpenAt(b, filepath.Join(b.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{Synchronous: sync})
 	acct := newAccount(b, db)
 	ids := make([]string, n)
 	for i := range ids {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,54 +10,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
+
 	"github.com/jmoiron/sqlx"
 
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
 
-// testKeyring returns a keyring of the named keys, the first primary. Each
-// key is derived from its id, so that rings built in different tests or
-// opens agree.
-func testKeyring(tb testing.TB, ids ...crypto.KeyID) *crypto.Keyring {
-	tb.Helper()
-	keys := make(map[crypto.KeyID][]byte, len(ids))
-	for _, id := range ids {
-		k := sha256.Sum256([]byte("palja storage test key " + id))
-		keys[id] = k[:]
-	}
-	kr, err := crypto.NewKeyring(ids[0], keys)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return kr
-}
-
-// clock is a settable Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // mustOpen opens a fresh database in a temporary directory with the keyring
 // k1, closed when the test ends.
 func mustOpen(tb testing.TB) *DB {
 	tb.Helper()
-	return mustOpenAt(tb, filepath.Join(tb.TempDir(), "palja.db"), testKeyring(tb, "k1"), Options{})
+	return mustOpenAt(tb, filepath.Join(tb.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{})
 }
 
 // mustOpenAt opens the database at path, closed when the test ends.
@@ -104,21 +68,7 @@ func num(n int) profile.Opt[int]       { return profile.Opt[int]{Set: true, V: n
 // newProfile builds (but does not store) a valid profile in account.
 func newProfile(tb testing.TB, account, name string, patch profile.Patch) *profile.Profile {
 	tb.Helper()
-	patch.Name = str(name)
-	if !patch.BirthYear.Set {
-		patch.BirthYear = num(1990)
-	}
-	if !patch.BirthMonth.Set {
-		patch.BirthMonth = num(4)
-	}
-	if !patch.BirthDay.Set {
-		patch.BirthDay = num(17)
-	}
-	p, err := profile.New(account, &patch, time.Now())
-	if err != nil {
-		tb.Fatalf("profile.New: %v", err)
-	}
-	return p
+	return storetest.NewProfile(tb, account, name, patch, time.Now())
 }
 
 // mustCreate stores a new profile and returns it.
@@ -132,7 +82,7 @@ func mustCreate(tb testing.TB, db *DB, account, name string, patch profile.Patch
 }
 
 func TestOpenOptions(t *testing.T) {
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, sync, want string
@@ -190,7 +140,7 @@ func TestOpenOddPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "pal ja.db")
-	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 	newAccount(t, db)
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("database not at its path: %v", err)
@@ -205,7 +155,7 @@ func TestOpenNoKeyring(t *testing.T) {
 
 func TestMigrationsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db, err := Open(context.Background(), path, kr, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +197,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 
 func TestMigrationsNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db := mustOpenAt(t, path, kr, Options{})
 	db.Close()
 	raw := rawDB(t, path)
@@ -265,7 +215,7 @@ func TestMigrationsNewerSchema(t *testing.T) {
 // as two processes starting together would.
 func TestOpenConcurrently(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	const n = 4
 	dbs := make([]*DB, n)
 	errs := make([]error, n)
@@ -293,7 +243,7 @@ func TestOpenConcurrently(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +266,7 @@ func TestClose(t *testing.T) {
 // TestCloseDrains checks that writes submitted before Close commit.
 func TestCloseDrains(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db, err := Open(context.Background(), path, kr, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +307,7 @@ func TestOpenErrorContext(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "no such dir", "x.db")
 	newer := filepath.Join(dir, "newer.db")
-	db := mustOpenAt(t, newer, testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, newer, storetest.Keyring("k1"), Options{})
 	db.Close()
 	rawExec(t, newer, "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
 	for _, tc := range []struct {
@@ -366,9 +316,9 @@ func TestOpenErrorContext(t *testing.T) {
 		opts       Options
 	}{
 		{"no keyring", filepath.Join(dir, "a.db"), nil, Options{}},
-		{"bad synchronous", filepath.Join(dir, "b.db"), testKeyring(t, "k1"), Options{Synchronous: "OFF"}},
-		{"missing directory", missing, testKeyring(t, "k1"), Options{}},
-		{"newer schema", newer, testKeyring(t, "k1"), Options{}},
+		{"bad synchronous", filepath.Join(dir, "b.db"), storetest.Keyring("k1"), Options{Synchronous: "OFF"}},
+		{"missing directory", missing, storetest.Keyring("k1"), Options{}},
+		{"newer schema", newer, storetest.Keyring("k1"), Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := Open(ctx, tc.path, tc.kr, tc.opts)

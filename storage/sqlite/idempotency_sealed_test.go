@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sealed"
@@ -87,7 +88,7 @@ func rawExec(t *testing.T, path string, query string, args ...any) {
 // work as before.
 func TestIdempotencyFingerprintSealed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db := mustOpenAt(t, path, kr, Options{})
 	s := db.Profiles()
 	acct := newAccount(t, db)
@@ -162,7 +163,7 @@ func TestIdempotencyFingerprintSealed(t *testing.T) {
 // retry of the original request creates a new profile.
 func TestIdempotencyDeleteForgetsKeys(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 	s := db.Profiles()
 	acct := newAccount(t, db)
 	fp := canonicalFingerprint("Ada", 1990, 4, 17)
@@ -238,7 +239,7 @@ func TestIdempotencyUnopenable(t *testing.T) {
 
 	t.Run("key rotated out of the ring", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "palja.db")
-		db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+		db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 		acct := newAccount(t, db)
 		key := &profile.Idempotency{Key: "k", Fingerprint: fp}
 		first, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), key)
@@ -249,7 +250,7 @@ func TestIdempotencyUnopenable(t *testing.T) {
 		// Rotate to k2 and re-seal the profile by updating it, so that a
 		// ring without k1 opens the database; the idempotency row stays
 		// under k1 (as it would if k1 were dropped without Reencrypt).
-		db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
+		db = mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{})
 		if _, err := db.Profiles().Update(ctx, acct, first.ID, func(*profile.Profile) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +259,7 @@ func TestIdempotencyUnopenable(t *testing.T) {
 			t.Fatalf("stored fingerprint under key %q, %v; want k1", kid, err)
 		}
 
-		db = mustOpenAt(t, path, testKeyring(t, "k2"), Options{})
+		db = mustOpenAt(t, path, storetest.Keyring("k2"), Options{})
 		second, replayed, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), key)
 		if err != nil || replayed || second.ID == first.ID {
 			t.Fatalf("retry with k1 gone = %v, replayed %v, %v; want a new profile", second, replayed, err)
@@ -290,7 +291,7 @@ func TestIdempotencyUnopenable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "palja.db")
-			db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+			db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 			s := db.Profiles()
 			acct := newAccount(t, db)
 			key := &profile.Idempotency{Key: "k", Fingerprint: fp}
@@ -321,7 +322,7 @@ func TestIdempotencyUnopenable(t *testing.T) {
 // row and adds the index, and the key then works as a new one.
 func TestMigrationSealsIdempotency(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db := mustOpenAt(t, path, kr, Options{})
 	acct := newAccount(t, db)
 	fp := canonicalFingerprint("Ada", 1990, 4, 17)

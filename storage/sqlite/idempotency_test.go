@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
 )
 
@@ -25,8 +26,8 @@ func countProfiles(tb testing.TB, db *DB, account string) int {
 }
 
 func TestIdempotency(t *testing.T) {
-	clk := newClock()
-	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{Now: clk.Now})
+	clk := storetest.NewClock()
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{Now: clk.Now})
 	s := db.Profiles()
 	create := func(account string, id *profile.Idempotency) (*profile.Profile, bool, error) {
 		return s.Create(ctx, newProfile(t, account, "Ada", profile.Patch{}), id)

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/palja/palja/auth"
 	"strings"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 )
 

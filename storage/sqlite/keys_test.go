@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
 )
 
 func TestKeys(t *testing.T) {
-	clk := newClock()
-	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{Now: clk.Now})
+	clk := storetest.NewClock()
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{Now: clk.Now})
 
 	if n, err := db.CountKeys(ctx); err != nil || n != 0 {
 		t.Fatalf("CountKeys of a new database = %d, %v", n, err)
@@ -127,7 +128,7 @@ func TestKeys(t *testing.T) {
 func TestCreateFirstKey(t *testing.T) {
 	for round := range 10 {
 		path := filepath.Join(t.TempDir(), fmt.Sprintf("palja%d.db", round))
-		kr := testKeyring(t, "k1")
+		kr := storetest.Keyring("k1")
 		const n = 4
 		dbs := make([]*DB, n)
 		for i := range dbs {
@@ -191,7 +192,7 @@ func TestCreateFirstKey(t *testing.T) {
 // TestSetKeyLimitsConcurrent: concurrent changes of a key's rate and of its
 // burst both take effect; neither writes back a stale copy of the other.
 func TestSetKeyLimitsConcurrent(t *testing.T) {
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sealed"
@@ -138,8 +139,8 @@ func TestCreateConflict(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	clk := newClock()
-	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{Now: clk.Now})
+	clk := storetest.NewClock()
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{Now: clk.Now})
 	acct := newAccount(t, db)
 	s := db.Profiles()
 	p := mustCreate(t, db, acct, "Ada", profile.Patch{BirthHour: num(7)})
@@ -240,7 +241,7 @@ func TestConcurrentUpdates(t *testing.T) {
 
 func TestDelete(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db, err := Open(ctx, path, kr, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +343,7 @@ func TestList(t *testing.T) {
 // byte of the database files and in every column of every table.
 func TestNoPlaintextAtRest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 	acct := newAccount(t, db)
 	names := []string{"Zebediah", "홍길동무"}
 	for _, n := range names {
@@ -407,7 +408,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 // to open with an error that names it, and the others keep working.
 func TestMovedCiphertext(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{})
 	a, b := newAccount(t, db), newAccount(t, db)
 	src := mustCreate(t, db, a, "Secretname", profile.Patch{})
 	sameAcct := mustCreate(t, db, a, "Other", profile.Patch{})
@@ -465,7 +466,7 @@ func TestMovedCiphertext(t *testing.T) {
 // is in the ring, and Open refuses a ring without it, naming it.
 func TestRetiredKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db, err := Open(ctx, path, testKeyring(t, "k1"), Options{})
+	db, err := Open(ctx, path, storetest.Keyring("k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +474,7 @@ func TestRetiredKey(t *testing.T) {
 	old := mustCreate(t, db, acct, "Ada", profile.Patch{})
 	db.Close()
 
-	db, err = Open(ctx, path, testKeyring(t, "k2", "k1"), Options{})
+	db, err = Open(ctx, path, storetest.Keyring("k2", "k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,16 +484,16 @@ func TestRetiredKey(t *testing.T) {
 	fresh := mustCreate(t, db, acct, "Bob", profile.Patch{})
 	db.Close()
 
-	_, err = Open(ctx, path, testKeyring(t, "k2"), Options{})
+	_, err = Open(ctx, path, storetest.Keyring("k2"), Options{})
 	if err == nil || !strings.Contains(err.Error(), `"k1"`) || strings.Contains(err.Error(), "Ada") {
 		t.Fatalf("Open without k1: %v, want an error naming k1", err)
 	}
-	_, err = Open(ctx, path, testKeyring(t, "k3"), Options{})
+	_, err = Open(ctx, path, storetest.Keyring("k3"), Options{})
 	if err == nil || !strings.Contains(err.Error(), `"k1", "k2"`) {
 		t.Fatalf("Open without k1 and k2: %v, want an error naming both", err)
 	}
 
-	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
+	db = mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{})
 	if got, err := db.Profiles().Get(ctx, acct, fresh.ID); err != nil || got.Name != "Bob" {
 		t.Errorf("profile under the new key: %v, %v", got, err)
 	}
@@ -504,7 +505,7 @@ func TestRetiredKey(t *testing.T) {
 // the current version.
 func TestStoredPayloadV1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	kr := testKeyring(t, "k1")
+	kr := storetest.Keyring("k1")
 	db := mustOpenAt(t, path, kr, Options{})
 	acct := newAccount(t, db)
 	// 1990-05-15 10:00, male, "Ada": pillars 경오 신사 경진 신사 (indexes 6,
@@ -553,7 +554,7 @@ func TestStoredPayloadV1(t *testing.T) {
 // second process would: each handle reads the other's writes, and one
 // update from each is kept.
 func TestSecondHandle(t *testing.T) {
-	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), testKeyring(t, "k1"), Options{})
+	db := mustOpenAt(t, filepath.Join(t.TempDir(), "palja.db"), storetest.Keyring("k1"), Options{})
 	other := OpenSecond(t, db)
 	acct := newAccount(t, db)
 	p := mustCreate(t, other, acct, "Ada", profile.Patch{})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
@@ -39,7 +40,7 @@ func keyCounts(t *testing.T, db *DB) map[string]int {
 func TestReencrypt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
 	open := func(ids ...crypto.KeyID) *DB {
-		db, err := Open(ctx, path, testKeyring(t, ids...), Options{})
+		db, err := Open(ctx, path, storetest.Keyring(ids...), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestReencrypt(t *testing.T) {
 // the new key.
 func TestReencryptConcurrent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db, err := Open(ctx, path, testKeyring(t, "k1"), Options{})
+	db, err := Open(ctx, path, storetest.Keyring("k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +145,8 @@ func TestReencryptConcurrent(t *testing.T) {
 	}
 	db.Close()
 
-	serve := mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Synchronous: "NORMAL"})
-	tool := mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Synchronous: "NORMAL"})
+	serve := mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{Synchronous: "NORMAL"})
+	tool := mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{Synchronous: "NORMAL"})
 	const rounds = 5
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -198,7 +199,7 @@ func TestReencryptConcurrent(t *testing.T) {
 // key, re-seals the others, and names the damaged profile in its error.
 func TestReencryptDamaged(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	db, err := Open(ctx, path, testKeyring(t, "k1"), Options{})
+	db, err := Open(ctx, path, storetest.Keyring("k1"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +213,7 @@ func TestReencryptDamaged(t *testing.T) {
 	if _, err := raw.Exec("UPDATE profiles SET sealed = CAST(sealed || X'00' AS BLOB) WHERE id = ?", ids[2]); err != nil {
 		t.Fatal(err)
 	}
-	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{})
+	db = mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{})
 	n, err := db.Reencrypt(ctx, 2, nil)
 	if n != 4 || !errors.Is(err, crypto.ErrDecrypt) || !strings.Contains(err.Error(), ids[2]) || strings.Contains(err.Error(), "Secretname") {
 		t.Fatalf("Reencrypt = %d, %v; want 4 and an error naming %s", n, err, ids[2])
@@ -230,26 +231,26 @@ func TestReencryptDamaged(t *testing.T) {
 // is replayed, not duplicated.
 func TestReencryptIdempotency(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "palja.db")
-	clk := newClock()
+	clk := storetest.NewClock()
 	fp := canonicalFingerprint("Ada", 1990, 4, 17)
 	idem := func(key string) *profile.Idempotency { return &profile.Idempotency{Key: key, Fingerprint: fp} }
 
 	// Under k1 an idempotency key that will have expired; a day later
 	// one under k0, a key that then leaves the ring, and three under k1.
-	db := mustOpenAt(t, path, testKeyring(t, "k1"), Options{Now: clk.Now})
+	db := mustOpenAt(t, path, storetest.Keyring("k1"), Options{Now: clk.Now})
 	acct := newAccount(t, db)
 	if _, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem("old")); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	clk.Advance(profile.IdempotencyTTL - 30*time.Minute)
-	db = mustOpenAt(t, path, testKeyring(t, "k0", "k1"), Options{Now: clk.Now})
+	db = mustOpenAt(t, path, storetest.Keyring("k0", "k1"), Options{Now: clk.Now})
 	gone, _, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem("gone"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	db = mustOpenAt(t, path, testKeyring(t, "k1", "k0"), Options{Now: clk.Now})
+	db = mustOpenAt(t, path, storetest.Keyring("k1", "k0"), Options{Now: clk.Now})
 	if _, err := db.Profiles().Update(ctx, acct, gone.ID, func(*profile.Profile) error { return nil }); err != nil {
 		t.Fatal(err) // its profile moves to k1; its fingerprint stays under k0
 	}
@@ -267,7 +268,7 @@ func TestReencryptIdempotency(t *testing.T) {
 		before[key] = storedFingerprint(t, path, acct, key)
 	}
 
-	db = mustOpenAt(t, path, testKeyring(t, "k2", "k1"), Options{Now: clk.Now})
+	db = mustOpenAt(t, path, storetest.Keyring("k2", "k1"), Options{Now: clk.Now})
 	clk.Advance(time.Hour) // "old" expires, after the purge at Open
 	var calls [][2]int
 	n, err := db.Reencrypt(ctx, 2, func(done, total int) { calls = append(calls, [2]int{done, total}) })
@@ -312,7 +313,7 @@ func TestReencryptIdempotency(t *testing.T) {
 	db.Close()
 
 	// k1 leaves the ring: the retries are replayed.
-	db = mustOpenAt(t, path, testKeyring(t, "k2"), Options{Now: clk.Now})
+	db = mustOpenAt(t, path, storetest.Keyring("k2"), Options{Now: clk.Now})
 	for _, key := range []string{"a", "b", "c"} {
 		p, replayed, err := db.Profiles().Create(ctx, newProfile(t, acct, "Ada", profile.Patch{}), idem(key))
 		if err != nil || !replayed || p.ID != created[key] {

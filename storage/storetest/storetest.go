@@ -20,9 +20,11 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
-	"github.com/palja/palja/auth"
+	"sync"
+	"testing"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
@@ -63,6 +65,52 @@ type KeyStore interface {
 	ListKeys(ctx context.Context) ([]auth.APIKey, error)
 	RevokeKey(ctx context.Context, id string) error
 	SetKeyLimits(ctx context.Context, id string, rate *float64, burst *int) (float64, int, error)
+}
+
+// Clock is a settable clock for the handles of a test (the now of
+// [Database.Open], or a backend's own option). Its zero value is not
+// ready: use [NewClock].
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock set to 2025-01-15 09:00 UTC.
+func NewClock() *Clock { return &Clock{t: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// NewProfile builds (but does not store) a valid profile of account named
+// name, created at now, from patch: a birth on 1990-04-17 unless patch
+// gives the year, month or day.
+func NewProfile(tb testing.TB, account, name string, patch profile.Patch, now time.Time) *profile.Profile {
+	tb.Helper()
+	patch.Name = profile.Opt[string]{Set: true, V: name}
+	for _, f := range []struct {
+		o *profile.Opt[int]
+		v int
+	}{{&patch.BirthYear, 1990}, {&patch.BirthMonth, 4}, {&patch.BirthDay, 17}} {
+		if !f.o.Set {
+			*f.o = profile.Opt[int]{Set: true, V: f.v}
+		}
+	}
+	p, err := profile.New(account, &patch, now)
+	if err != nil {
+		tb.Fatalf("profile.New: %v", err)
+	}
+	return p
 }
 
 // Keyring returns a keyring of the named keys, the first primary. Each key

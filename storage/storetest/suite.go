@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/palja/palja/auth"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/auth"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 )
@@ -47,26 +47,6 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 			tc.test(t, newDB(t))
 		})
 	}
-}
-
-// clock is a settable clock for the handles of one test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // open opens a handle on db, closed when the test ends.
@@ -284,7 +264,7 @@ func testExternalIDConflict(t *testing.T, db Database) {
 }
 
 func testUpdate(t *testing.T, db Database) {
-	clk := newClock()
+	clk := NewClock()
 	h := open(t, db, Keyring("k1"), clk.Now)
 	acct := account(t, h)
 	s := h.Profiles()
@@ -449,7 +429,7 @@ func count(t *testing.T, s profile.Store, acct string) int {
 }
 
 func testIdempotentCreate(t *testing.T, db Database) {
-	clk := newClock()
+	clk := NewClock()
 	h := open(t, db, Keyring("k1"), clk.Now)
 	acct, other := account(t, h), account(t, h)
 	s := h.Profiles()
@@ -714,7 +694,7 @@ func testNoPlaintext(t *testing.T, db Database) {
 }
 
 func testKeys(t *testing.T, db Database) {
-	clk := newClock()
+	clk := NewClock()
 	h := open(t, db, Keyring("k1"), clk.Now)
 	ks := h.Keys()
 	secret, k, err := ks.CreateKey(ctx, "first", "", 5, 7)
