@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 func str(s string) profile.Opt[string] { return profile.Opt[string]{Set: true, V: s} }

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 func TestAD(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 // benchProfiles opens a database with synchronous mode sync and n profiles.

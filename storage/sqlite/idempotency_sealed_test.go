@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sealed"
+	"github.com/palja/palja/storage/storetest"
 )
 
 // canonicalFingerprint is what profile's (*Patch).fingerprint computes for a

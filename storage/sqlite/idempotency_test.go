@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 func idem(key string, body byte) *profile.Idempotency {

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 func TestKeys(t *testing.T) {

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/sealed"
+	"github.com/palja/palja/storage/storetest"
 )
 
 var ctx = context.Background()

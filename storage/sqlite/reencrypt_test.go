@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palja/palja/storage/storetest"
 	"github.com/palja/palja/crypto"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/storetest"
 )
 
 func keyCounts(t *testing.T, db *DB) map[string]int {
