@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/format"
 	"math"
-	"os"
 	"testing"
 	"time"
 )
@@ -74,26 +73,7 @@ var eotTable = [...][eotDegree]int32{
 // TestEOTTableGenerated regenerates eot_table.go and checks that the
 // committed file is byte for byte what the astronomy in this package
 // computes. With -update (go generate), it rewrites the file instead.
-func TestEOTTableGenerated(t *testing.T) {
-	want, err := eotTableSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "eot_table.go"
-	if *update {
-		if err := os.WriteFile(name, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what the generator computes; run go generate ./saju/ and review the diff", name)
-	}
-}
+func TestEOTTableGenerated(t *testing.T) { checkGenerated(t, "eot_table.go", eotTableSource) }
 
 // TestEquationOfTime checks Meeus's Example 28.a, p. 184 (1992 October
 // 13.0 TD: E = +13m42.6s, 3.427351°), with both the full computation and
