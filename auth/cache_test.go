@@ -199,7 +199,7 @@ func TestFailingStoreNotHammered(t *testing.T) {
 func TestExpiredOverLimitNoLookup(t *testing.T) {
 	keys := &memKeys{}
 	secret, k := keys.add(0.1, 1)
-	h, clock := newLimitedHandler(keys)
+	a, h, clock := newTestAuthenticator(keys)
 	if w := get(h, secret, "192.0.2.1:1"); w.Code != 200 {
 		t.Fatal(w.Code)
 	}
@@ -220,7 +220,8 @@ func TestExpiredOverLimitNoLookup(t *testing.T) {
 	k.RevokedAt = &now
 	keys.mu.Unlock()
 	close(keys.gate)
-	if !eventually(func() bool { return get(h, secret, "192.0.2.1:1").Code == 401 }) {
-		t.Error("revoked key not refused with 401 after the background check")
+	a.keys.checks.Wait()
+	if w := get(h, secret, "192.0.2.1:1"); w.Code != 401 {
+		t.Errorf("revoked key: %d after the background check, want 401", w.Code)
 	}
 }

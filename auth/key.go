@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/palja/palja/internal/random"
@@ -93,6 +94,16 @@ func WellFormed(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckKey validates what a key is created with, as every key store does
+// before storing it: a name that is not blank, and the limits of
+// [CheckLimits]. Its messages name the field ("name", "rate", "burst").
+func CheckKey(name string, rate float64, burst int) error {
+	if strings.TrimSpace(name) == "" {
+		return errors.New("name must not be empty")
+	}
+	return CheckLimits(rate, burst)
 }
 
 // CheckLimits validates a key's rate and burst, as every key store does

@@ -51,3 +51,21 @@ func TestCheckLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckKey(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		rate  float64
+		burst int
+		bad   string // the field named by the error, "" for none
+	}{
+		{"ci", 0, 0, ""}, {" x ", 1, 1, ""},
+		{"", 0, 0, "name"}, {" \t\n", 0, 0, "name"}, {"", -1, 0, "name"},
+		{"ci", -1, 0, "rate"}, {"ci", 1, -1, "burst"},
+	} {
+		err := CheckKey(c.name, c.rate, c.burst)
+		if c.bad == "" && err != nil || c.bad != "" && (err == nil || !strings.HasPrefix(err.Error(), c.bad+" ")) {
+			t.Errorf("CheckKey(%q, %v, %d) = %v, want an error naming %q", c.name, c.rate, c.burst, err, c.bad)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type ConflictError struct {
 	Message string
 }
 
+// Error returns the message; it names the parameter, never its value.
 func (e *ConflictError) Error() string { return e.Message }
 
 // Is reports ErrConflict, so callers can test with errors.Is.

@@ -18,16 +18,7 @@ func BenchmarkComputeDerived(b *testing.B) {
 // BenchmarkComputeDerivedVaried spreads the births over the whole range,
 // both kinds of hour and both genders, as BenchmarkComputeVaried does.
 func BenchmarkComputeDerivedVaried(b *testing.B) {
-	births := make([]Birth, 0, 1024)
-	for i := range cap(births) {
-		y := MinYear + i*7919%(MaxYear-MinYear+1)
-		birth := Birth{Year: y, Month: 1 + i*31%12, Day: 1 + i*17%28}
-		if i%3 != 0 {
-			h := i % 24
-			birth.Hour = &h
-		}
-		births = append(births, birth)
-	}
+	births := variedBirths()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -428,10 +427,7 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 // when account is "", and returns its secret. An unknown account is an
 // error wrapping [profile.ErrNotFound].
 func (s *Store) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, errors.New("memory: create key: name must not be empty")
-	}
-	if err := auth.CheckLimits(rate, burst); err != nil {
+	if err := auth.CheckKey(name, rate, burst); err != nil {
 		return "", nil, fmt.Errorf("memory: create key: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -445,8 +441,8 @@ func (s *Store) CreateKey(ctx context.Context, name, account string, rate float6
 // CreateFirstKey creates an API key in a new account if the database holds
 // no API key at all; created reports whether it did.
 func (s *Store) CreateFirstKey(ctx context.Context, name string) (string, *auth.APIKey, bool, error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, false, errors.New("memory: create first key: name must not be empty")
+	if err := auth.CheckKey(name, 0, 0); err != nil {
+		return "", nil, false, fmt.Errorf("memory: create first key: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return "", nil, false, err

@@ -273,6 +273,9 @@ func TestCloseDrains(t *testing.T) {
 	}
 	acct := newAccount(t, db)
 	const n = 50
+	// The writer is held until every create is in its queue: Close then
+	// finds n writes submitted and must commit them all.
+	release := holdWriter(t, db)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var acked []string
@@ -288,17 +291,35 @@ func TestCloseDrains(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(time.Millisecond)
-	if err := db.Close(); err != nil {
+	waitQueued(t, db, n)
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close() }()
+	for deadline := time.Now().Add(10 * time.Second); !writerClosed(db); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Close did not stop the writer's queue")
+		}
+	}
+	release() // only now can the queued writes run
+	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
+	if len(acked) != n {
+		t.Errorf("%d of %d writes queued before Close were acknowledged", len(acked), n)
+	}
 	db = mustOpenAt(t, path, kr, Options{})
 	for _, id := range acked {
 		if _, err := db.Profiles().Get(context.Background(), acct, id); err != nil {
 			t.Errorf("acknowledged profile %s: %v", id, err)
 		}
 	}
+}
+
+// writerClosed reports whether the writer takes no more ops.
+func writerClosed(db *DB) bool {
+	db.w.mu.RLock()
+	defer db.w.mu.RUnlock()
+	return db.w.closed
 }
 
 // TestOpenErrorContext checks that Open's errors carry the package and the

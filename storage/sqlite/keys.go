@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/palja/palja/auth"
@@ -76,10 +75,7 @@ func limitArgs(rate float64, burst int) (r, b any) {
 // cannot be shown again. rate and burst 0 mean the server's defaults. An
 // unknown account is an error wrapping [profile.ErrNotFound].
 func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, errors.New("sqlite: create key: name must not be empty")
-	}
-	if err := auth.CheckLimits(rate, burst); err != nil {
+	if err := auth.CheckKey(name, rate, burst); err != nil {
 		return "", nil, fmt.Errorf("sqlite: create key: %w", err)
 	}
 	secret, k := auth.NewKey(name, rate, burst)
@@ -100,8 +96,8 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 // creates a key. created is false, with no key and no error, when a key
 // existed already. The secret is not stored and cannot be shown again.
 func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *auth.APIKey, created bool, err error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, false, errors.New("sqlite: create first key: name must not be empty")
+	if err := auth.CheckKey(name, 0, 0); err != nil {
+		return "", nil, false, fmt.Errorf("sqlite: create first key: %w", err)
 	}
 	secret, k := auth.NewKey(name, 0, 0)
 	err = db.w.do(ctx, func(tx *wtx) error {
