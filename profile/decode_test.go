@@ -166,5 +166,15 @@ func FuzzDecodePatch(f *testing.F) {
 				t.Fatalf("accepted a string with control characters or invalid UTF-8: %q", s.V)
 			}
 		}
+		// A longitude is the number encoding/json reads (where it can
+		// read one: out of float64's range it refuses what palja reads as
+		// ±Inf or 0 and then refuses by range).
+		if o := p.BirthLongitude; o.Set && !o.Null {
+			var m map[string]json.RawMessage
+			var v float64
+			if json.Unmarshal(data, &m) == nil && json.Unmarshal(m["birth_longitude"], &v) == nil && v != o.V {
+				t.Fatalf("birth_longitude %s read as %v, encoding/json reads %v", m["birth_longitude"], o.V, v)
+			}
+		}
 	})
 }
