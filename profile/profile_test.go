@@ -232,7 +232,7 @@ func TestBirthConventions(t *testing.T) {
 			return ""
 		}},
 		// 00:20 at 127° E is the previous day's 자시 (SAJU.md): 1990-05-15
-		// 00:20 KST is 23:49 true solar time on the 14th.
+		// 00:20 KST is 23:51:42 true solar time on the 14th.
 		{name: "true solar time moves the day", create: `{"name":"김","birth_year":1990,"birth_month":5,"birth_day":15,"birth_hour":0,"birth_minute":20}`,
 			put: `{"birth_longitude":127}`, check: pillars("경오 신사 기묘 갑자")},
 		{name: "and jasi moves it back", create: `{"name":"김","birth_year":1990,"birth_month":5,"birth_day":15,"birth_hour":0,"birth_minute":20,"birth_longitude":127}`,
