@@ -11,6 +11,8 @@
 //
 //	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
 //	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged)
+//	PALJA_SCREENSHOT_PHONE  where to write the page as a 360 px phone shows it
+//	                  (default: not written)
 package main
 
 import (
