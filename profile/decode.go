@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// The request bodies of palja are flat JSON objects of strings, integers and
-// null, so they are read by a small strict scanner rather than encoding/json:
+// The request bodies of palja are flat JSON objects of strings, numbers,
+// booleans and null, so they are read by a small strict scanner rather than encoding/json:
 // it rejects what encoding/json silently accepts (duplicate keys, keys that
 // differ only in case, fractions and exponents for integers, "-0", invalid
 // UTF-8, lone surrogates, control characters) and names the field at fault,
@@ -22,7 +22,9 @@ const (
 	kindString kind = iota + 1
 	kindInt
 	kindNull
-	kindOther // true, false, a number that is not a plain integer, an object or array
+	kindBool   // true or false: the value is 1 or 0
+	kindNumber // a number that is not a plain integer: a fraction, an exponent, -0
+	kindOther  // an object or array
 )
 
 // maxKeyReport bounds how much of an unknown key is echoed in an error.
@@ -93,8 +95,8 @@ func decodePatch(data []byte, p *Patch) error {
 		k, sv, iv, err := s.value()
 		if errors.Is(err, errBadString) {
 			// Readable JSON, but a string the field cannot hold.
-			if field.col.kind() == kindInt {
-				return Invalid(field.name, field.name+intRule)
+			if rule := field.col.typeRule(); rule != " must be a string" {
+				return Invalid(field.name, field.name+rule)
 			}
 			return Invalid(field.name, field.name+" must be valid UTF-8 without control characters")
 		}
@@ -154,7 +156,8 @@ func (s *scanner) skipValueStart() bool {
 }
 
 // value scans one value. Strings are unescaped into s.buf (valid until the
-// next call); plain integers are parsed, saturating far outside every range.
+// next call); numbers are returned as their text, plain integers also
+// parsed, saturating far outside every range; true and false are 1 and 0.
 func (s *scanner) value() (k kind, sv []byte, iv int, err error) {
 	switch c := s.peek(); {
 	case c == '"':
@@ -165,9 +168,9 @@ func (s *scanner) value() (k kind, sv []byte, iv int, err error) {
 	case c == 'n':
 		return kindNull, nil, 0, s.literal("null")
 	case c == 't':
-		return kindOther, nil, 0, s.literal("true")
+		return kindBool, nil, 1, s.literal("true")
 	case c == 'f':
-		return kindOther, nil, 0, s.literal("false")
+		return kindBool, nil, 0, s.literal("false")
 	case c == '{' || c == '[':
 		// A nested value is never valid here; refuse it without scanning it.
 		return kindOther, nil, 0, nil
@@ -184,7 +187,7 @@ func (s *scanner) literal(lit string) error {
 }
 
 // number scans a JSON number. Only -?(0|[1-9][0-9]*) other than "-0" is an
-// integer; any other valid number (fraction, exponent, -0) is kindOther.
+// integer; any other valid number (fraction, exponent, -0) is kindNumber.
 func (s *scanner) number() (kind, []byte, int, error) {
 	start := s.pos
 	neg := false
@@ -229,7 +232,7 @@ func (s *scanner) number() (kind, []byte, int, error) {
 		}
 	}
 	if !plain || (neg && intEnd-digits == 1 && s.data[digits] == '0') {
-		return kindOther, s.data[start:s.pos], 0, nil
+		return kindNumber, s.data[start:s.pos], 0, nil
 	}
 	n := 0
 	for _, c := range s.data[digits:intEnd] {
@@ -242,7 +245,7 @@ func (s *scanner) number() (kind, []byte, int, error) {
 	if neg {
 		n = -n
 	}
-	return kindInt, nil, n, nil
+	return kindInt, s.data[start:s.pos], n, nil
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

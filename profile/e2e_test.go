@@ -225,14 +225,15 @@ func TestCreateGetMasked(t *testing.T) {
 	want := map[string]any{
 		"external_id": "user_1", "name": "김**", "birth_year": "19**", "gender": "female",
 		"day_master": "경금", "day_master_element": "metal", "weakest_element": "wood",
+		"calendar": "solar", "day_boundary": "midnight",
 	}
 	for k, v := range want {
 		if r.json[k] != v {
 			t.Errorf("%s = %v, want %v", k, r.json[k], v)
 		}
 	}
-	if len(r.json) != 10 {
-		t.Errorf("profile has %d fields, want 10: %s", len(r.json), r.body)
+	if len(r.json) != 12 {
+		t.Errorf("profile has %d fields, want 12: %s", len(r.json), r.body)
 	}
 	if r.header.Get("ETag") != `"v1"` || r.header.Get("Location") != "/v1/profiles/"+id {
 		t.Errorf("ETag %q Location %q", r.header.Get("ETag"), r.header.Get("Location"))

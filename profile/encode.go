@@ -213,6 +213,10 @@ func appendProfile(b []byte, p *Profile) []byte {
 	b = appendString(b, MaskYear(p.BirthYear))
 	b = append(b, `,"gender":`...)
 	b = appendNullableString(b, p.Gender)
+	b = append(b, `,"calendar":`...)
+	b = appendString(b, p.Calendar.String())
+	b = append(b, `,"day_boundary":`...)
+	b = appendString(b, p.DayBoundary.String())
 	b = append(b, `,"day_master":`...)
 	b = appendString(b, p.Chart.DayMaster())
 	b = append(b, `,"day_master_element":`...)
@@ -290,7 +294,7 @@ func appendPillar(b []byte, p saju.Pillar) []byte {
 
 // respondProfile answers status with the Profile object of p and its ETag.
 func respondProfile(w http.ResponseWriter, status int, p *Profile) {
-	b := make([]byte, 0, 384)
+	b := make([]byte, 0, 448)
 	b = appendProfile(b, p)
 	b = append(b, '\n')
 	w.Header()["Etag"] = []string{etag(p)}
@@ -307,7 +311,7 @@ func respondSaju(w http.ResponseWriter, p *Profile) {
 
 // respondList answers 200 with a list of Profile objects.
 func respondList(w http.ResponseWriter, ps []*Profile, more bool) {
-	b := make([]byte, 0, 64+320*len(ps))
+	b := make([]byte, 0, 64+384*len(ps))
 	b = append(b, `{"object":"list","data":[`...)
 	for i, p := range ps {
 		if i > 0 {

@@ -71,3 +71,36 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		t.Errorf("%d profiles, want 1", len(l.json["data"].([]any)))
 	}
 }
+
+// TestIdempotencyKeyConventions: the fields of lunar dates, minutes, true
+// solar time and schools take part in "the same body": the same values in
+// another spelling replay, another value of any of them is a 409.
+func TestIdempotencyKeyConventions(t *testing.T) {
+	e := newEnv(t)
+	const base = `"name":"박서준","birth_year":1990,"birth_month":5,"birth_day":15,"birth_hour":10`
+	body := `{` + base + `,"calendar":"lunar","is_leap_month":true,"birth_minute":30,"birth_longitude":126.98,"day_boundary":"jasi"}`
+	first := e.do("POST", "/v1/profiles", e.key, body, "Idempotency-Key", "lunar-1")
+	if first.status != 201 {
+		t.Fatalf("%d %s", first.status, first.body)
+	}
+	again := e.do("POST", "/v1/profiles", e.key,
+		`{"day_boundary":"jasi","birth_longitude":12.698e1,"birth_minute":30,"is_leap_month":true,"calendar":"lunar",`+base+`}`, "Idempotency-Key", "lunar-1")
+	if again.status != 201 || again.str("id") != first.str("id") || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay: %d %s", again.status, again.body)
+	}
+	for _, other := range []string{
+		`{` + base + `,"calendar":"lunar","is_leap_month":true,"birth_minute":30,"birth_longitude":126.98}`,
+		`{` + base + `,"calendar":"lunar","is_leap_month":true,"birth_minute":30,"birth_longitude":126.98,"day_boundary":"split"}`,
+		`{` + base + `,"calendar":"lunar","is_leap_month":true,"birth_minute":31,"birth_longitude":126.98,"day_boundary":"jasi"}`,
+		`{` + base + `,"calendar":"lunar","is_leap_month":true,"birth_minute":30,"birth_longitude":126.99,"day_boundary":"jasi"}`,
+		`{` + base + `,"calendar":"lunar","is_leap_month":false,"birth_minute":30,"birth_longitude":126.98,"day_boundary":"jasi"}`,
+		`{` + base + `,"birth_minute":30,"birth_longitude":126.98,"day_boundary":"jasi"}`,
+	} {
+		if r := e.do("POST", "/v1/profiles", e.key, other, "Idempotency-Key", "lunar-1"); r.status != 409 || r.errParam() != "Idempotency-Key" {
+			t.Errorf("%s: %d %s, want 409", other, r.status, r.body)
+		}
+	}
+	if l := e.do("GET", "/v1/profiles", e.key, ""); len(l.json["data"].([]any)) != 1 {
+		t.Errorf("%d profiles, want 1", len(l.json["data"].([]any)))
+	}
+}

@@ -2,7 +2,10 @@ package profile
 
 import (
 	"crypto/sha256"
+	"math"
 	"strconv"
+
+	"github.com/palja/palja/saju"
 )
 
 // Opt is one field of a [Patch]: absent (Set false), null (Set and Null), or a
@@ -23,6 +26,12 @@ type Patch struct {
 	BirthDay   Opt[int]
 	BirthHour  Opt[int]
 	Gender     Opt[string]
+
+	Calendar       Opt[saju.Calendar]    // decoded from "solar" or "lunar"
+	LeapMonth      Opt[bool]             // is_leap_month
+	BirthMinute    Opt[int]              // null clears it
+	BirthLongitude Opt[float64]          // null clears it
+	DayBoundary    Opt[saju.DayBoundary] // decoded from "midnight", "jasi" or "split"
 }
 
 // A field is one writable field of the API: its name, the rules that hold
@@ -66,6 +75,18 @@ var fields = [...]field{
 		col: col[int]{patch: func(p *Patch) *Opt[int] { return &p.BirthHour }, ptr: func(p *Profile) **int { return &p.BirthHour }}},
 	{name: FieldGender, hashAbsent: true,
 		col: col[string]{patch: func(p *Patch) *Opt[string] { return &p.Gender }, ptr: func(p *Profile) **string { return &p.Gender }}},
+	// The fields of issue 12 (lunar dates, minutes, true solar time, the
+	// 23:00 schools): hashed only when present.
+	{name: FieldCalendar, birth: true,
+		col: col[saju.Calendar]{patch: func(p *Patch) *Opt[saju.Calendar] { return &p.Calendar }, value: func(p *Profile) *saju.Calendar { return &p.Calendar }}},
+	{name: FieldIsLeapMonth, birth: true,
+		col: col[bool]{patch: func(p *Patch) *Opt[bool] { return &p.LeapMonth }, value: func(p *Profile) *bool { return &p.LeapMonth }}},
+	{name: FieldBirthMinute, nullable: true, birth: true,
+		col: col[int]{patch: func(p *Patch) *Opt[int] { return &p.BirthMinute }, ptr: func(p *Profile) **int { return &p.BirthMinute }}},
+	{name: FieldBirthLongitude, nullable: true, birth: true,
+		col: col[float64]{patch: func(p *Patch) *Opt[float64] { return &p.BirthLongitude }, ptr: func(p *Profile) **float64 { return &p.BirthLongitude }}},
+	{name: FieldDayBoundary, birth: true,
+		col: col[saju.DayBoundary]{patch: func(p *Patch) *Opt[saju.DayBoundary] { return &p.DayBoundary }, value: func(p *Profile) *saju.DayBoundary { return &p.DayBoundary }}},
 }
 
 // readOnlyFields are the fields of the answers that a body cannot write:
@@ -93,8 +114,9 @@ func fieldOf(key []byte) *field {
 
 // column is where a field lives; [col] implements it for each Go type.
 type column interface {
-	// kind is the JSON kind of the field's values: kindString or kindInt.
-	kind() kind
+	// typeRule ends the message for a value of the wrong JSON type, such
+	// as " must be a string".
+	typeRule() string
 	// state reports whether the patch has the field, and whether as null.
 	state(p *Patch) (set, null bool)
 	// decode stores a scanned value of the field in p.
@@ -106,22 +128,15 @@ type column interface {
 	hash(b []byte, p *Patch) []byte
 }
 
-// col is a field of Go type T (string or int): Opt[T] in a Patch, and in a
-// Profile either a T (value) or a *T that is nil when absent (ptr). A field
-// of another type (a bool, a float) is one more case in kind, decode and
-// hash, and one more kind for the scanner.
-type col[T string | int] struct {
+// col is a field of Go type T: Opt[T] in a Patch, and in a Profile either
+// a T (value) or a *T that is nil when absent (ptr). Strings, integers,
+// booleans and numbers are the JSON kinds of the same names; a saju enum
+// (Calendar, DayBoundary) is a JSON string holding one of its names, parsed
+// by saju. Another type is one more case in typeRule, decode and hash.
+type col[T string | int | bool | float64 | saju.Calendar | saju.DayBoundary] struct {
 	patch func(*Patch) *Opt[T]
 	value func(*Profile) *T
 	ptr   func(*Profile) **T
-}
-
-func (c col[T]) kind() kind {
-	var v T
-	if _, ok := any(v).(string); ok {
-		return kindString
-	}
-	return kindInt
 }
 
 func (c col[T]) state(p *Patch) (set, null bool) {
@@ -133,14 +148,60 @@ func (c col[T]) state(p *Patch) (set, null bool) {
 // plain JSON integer.
 const intRule = " must be an integer written as a plain JSON integer"
 
+func (c col[T]) typeRule() string {
+	switch any(c.patch(&Patch{})).(type) {
+	case *Opt[int]:
+		return intRule
+	case *Opt[bool]:
+		return " must be true or false"
+	case *Opt[float64]:
+		return " must be a number"
+	}
+	return " must be a string"
+}
+
+// decode stores the scanned value in p: sv is a string's unescaped bytes,
+// or a number's text (iv its value when it is a plain integer).
 func (c col[T]) decode(p *Patch, name string, k kind, sv []byte, iv int) error {
 	switch o := any(c.patch(p)).(type) {
 	case *Opt[string]:
 		return setOpt(o, name, k, kindString, string(sv), " must be a string")
 	case *Opt[int]:
 		return setOpt(o, name, k, kindInt, iv, intRule)
+	case *Opt[bool]:
+		return setOpt(o, name, k, kindBool, iv == 1, " must be true or false")
+	case *Opt[float64]:
+		var v float64
+		if k == kindInt || k == kindNumber {
+			// Any JSON number: 127, 126.978, 1.27e2. Out of float64's
+			// range it is ±Inf or 0, refused by the range rule.
+			v, _ = strconv.ParseFloat(string(sv), 64)
+			k = kindNumber
+		}
+		return setOpt(o, name, k, kindNumber, v, " must be a number")
+	case *Opt[saju.Calendar]:
+		return setEnum(o, name, k, sv, saju.ParseCalendar)
+	case *Opt[saju.DayBoundary]:
+		return setEnum(o, name, k, sv, saju.ParseDayBoundary)
 	}
 	panic("profile: a field of an unknown type")
+}
+
+// setEnum stores in o the value named by the string sv, as parse reads it;
+// a name parse refuses is a validation error of the field, with saju's
+// message (which lists the names).
+func setEnum[T saju.Calendar | saju.DayBoundary](o *Opt[T], name string, k kind, sv []byte, parse func(string) (T, error)) error {
+	var v T
+	if k == kindString {
+		var err error
+		if v, err = parse(string(sv)); err != nil {
+			if o.Set {
+				return Invalid(name, "duplicate field "+name)
+			}
+			return birthError(err)
+		}
+	}
+	return setOpt(o, name, k, kindString, v, " must be a string")
 }
 
 // setOpt stores a value of kind want, or null, in o; any other kind is a
@@ -181,7 +242,11 @@ func (c col[T]) apply(pr *Profile, p *Patch) (changed bool) {
 }
 
 // hash appends a string field as its Set flag and its quoted value, an
-// integer field as its Set and Null flags and its value. (A string field
+// integer field as its Set and Null flags and its value (the encoding of
+// the first seven fields, which stored fingerprints depend on). The later
+// kinds, hashed only when present and after their name: a boolean as true
+// or false, a number as its Null flag and its shortest decimal form (so
+// 127 and 1.27e2 hash alike), an enum as its quoted name. (A string field
 // is never null here: the nulls are refused before the fingerprint.)
 func (c col[T]) hash(b []byte, p *Patch) []byte {
 	switch o := any(c.patch(p)).(type) {
@@ -192,6 +257,19 @@ func (c col[T]) hash(b []byte, p *Patch) []byte {
 		b = strconv.AppendBool(b, o.Set)
 		b = strconv.AppendBool(b, o.Null)
 		return strconv.AppendInt(b, int64(o.V), 10)
+	case *Opt[bool]:
+		return strconv.AppendBool(b, o.V)
+	case *Opt[float64]:
+		b = strconv.AppendBool(b, o.Null)
+		v := o.V
+		if v == 0 || math.IsNaN(v) {
+			v = 0 // -0 as 0; NaN never decodes
+		}
+		return strconv.AppendFloat(b, v, 'g', -1, 64)
+	case *Opt[saju.Calendar]:
+		return strconv.AppendQuote(b, o.V.String())
+	case *Opt[saju.DayBoundary]:
+		return strconv.AppendQuote(b, o.V.String())
 	}
 	panic("profile: a field of an unknown type")
 }
@@ -249,13 +327,18 @@ func (p *Patch) fingerprint() [32]byte {
 }
 
 // apply copies the fields present in p to pr and reports whether that
-// changed a birth field, so that the chart must be recomputed.
+// changed a birth field, so that the chart must be recomputed. The one
+// implicit change: "birth_hour": null clears birth_minute too, unless the
+// patch gives birth_minute itself (then the whole is validated).
 func (pr *Profile) apply(p *Patch) (birthChanged bool) {
 	for i := range fields {
 		f := &fields[i]
 		if set, _ := f.col.state(p); set && f.col.apply(pr, p) && f.birth {
 			birthChanged = true
 		}
+	}
+	if p.BirthHour.Null && !p.BirthMinute.Set {
+		pr.BirthMinute = nil
 	}
 	return birthChanged
 }

@@ -34,6 +34,23 @@ type Profile struct {
 	BirthHour  *int    // nil: unknown, no hour pillar
 	Gender     *string // "male", "female" or nil
 
+	// Calendar is the calendar of BirthYear, BirthMonth and BirthDay:
+	// saju.Solar (the zero value) or saju.Lunar, a Korean lunar date, in
+	// the year's leap month (윤달) when LeapMonth.
+	Calendar  saju.Calendar
+	LeapMonth bool
+	// BirthMinute is the minute of BirthHour, 0–59, or nil (minute 0); it
+	// exists only with a known hour.
+	BirthMinute *int
+	// BirthLongitude is the birthplace in degrees east, [MinLongitude] to
+	// [MaxLongitude], or nil: with a known hour the day and hour pillars
+	// then follow true solar time there. It is kept when the hour is
+	// cleared.
+	BirthLongitude *float64
+	// DayBoundary is the school of the hour 23:00–23:59 (saju.Midnight,
+	// the zero value, saju.Jasi or saju.Split).
+	DayBoundary saju.DayBoundary
+
 	Chart saju.Chart // derived from the birth fields by [Profile.Recompute]
 
 	Version   int64 // starts at 1, +1 on every stored change; the ETag
@@ -50,6 +67,12 @@ const (
 	FieldBirthDay   = "birth_day"
 	FieldBirthHour  = "birth_hour"
 	FieldGender     = "gender"
+
+	FieldCalendar       = "calendar"
+	FieldIsLeapMonth    = "is_leap_month"
+	FieldBirthMinute    = "birth_minute"
+	FieldBirthLongitude = "birth_longitude"
+	FieldDayBoundary    = "day_boundary"
 )
 
 // Limits of the writable fields (API.md, "Writable fields").
@@ -62,6 +85,12 @@ const (
 	genderFemale    = "female"
 	maxRefLen       = 128
 	minIDRandomPart = 16
+
+	// MinLongitude and MaxLongitude bound birth_longitude, in degrees
+	// east: the Korean peninsula and its islands (API.md). The engine
+	// accepts more (saju.MinLongitude to saju.MaxLongitude).
+	MinLongitude = 124.0
+	MaxLongitude = 132.0
 )
 
 // New builds a profile from a create body: the required fields must be
@@ -131,7 +160,7 @@ func (pr *Profile) Validate() error {
 	if !validText(pr.Name) {
 		return Invalid(FieldName, "name must be valid UTF-8 without control characters")
 	}
-	if err := birthError(pr.birth().Validate()); err != nil {
+	if err := pr.validateBirth(); err != nil {
 		return err
 	}
 	if pr.Gender != nil && *pr.Gender != genderMale && *pr.Gender != genderFemale {
@@ -140,9 +169,32 @@ func (pr *Profile) Validate() error {
 	return nil
 }
 
+// validateBirth checks the birth fields together, in the order of API.md's
+// table: saju judges which dates exist (solar or lunar, leap month or not),
+// the hour and the minute; then the minute needs a known hour and the
+// longitude must lie in the API's range, which is narrower than the
+// engine's (and checked here first, so that its message is the API's).
+func (pr *Profile) validateBirth() error {
+	o := pr.options()
+	lon := o.Longitude
+	if lon != nil && !(*lon >= MinLongitude && *lon <= MaxLongitude) {
+		o.Longitude = nil
+	}
+	if err := birthError(o.Validate(pr.birth())); err != nil {
+		return err
+	}
+	if pr.BirthMinute != nil && pr.BirthHour == nil {
+		return Invalid(FieldBirthMinute, "birth_minute needs a known birth_hour")
+	}
+	if lon != nil && o.Longitude == nil {
+		return Invalid(FieldBirthLongitude, "birth_longitude must be between 124 and 132 degrees east")
+	}
+	return nil
+}
+
 // Recompute derives the chart from the birth fields through package saju.
 func (pr *Profile) Recompute() error {
-	c, err := saju.Compute(pr.birth())
+	c, err := pr.options().Compute(pr.birth())
 	if err != nil {
 		return birthError(err)
 	}
@@ -150,17 +202,35 @@ func (pr *Profile) Recompute() error {
 	return nil
 }
 
+// birth returns the birth date and hour as package saju reads them; the
+// date is in pr.Calendar (see options).
 func (pr *Profile) birth() saju.Birth {
 	return saju.Birth{Year: pr.BirthYear, Month: pr.BirthMonth, Day: pr.BirthDay, Hour: pr.BirthHour}
 }
 
+// options returns the conventions of pr's chart: its calendar and leap
+// month, minute, longitude and 23:00 school.
+func (pr *Profile) options() saju.Options {
+	o := saju.Options{Calendar: pr.Calendar, LeapMonth: pr.LeapMonth, Longitude: pr.BirthLongitude, DayBoundary: pr.DayBoundary}
+	if pr.BirthMinute != nil {
+		o.Minute = *pr.BirthMinute
+	}
+	return o
+}
+
 // birthError turns saju's range errors into validation errors naming the
-// API's field ("day" → "birth_day"). saju is the one judge of which dates
-// exist and are in range.
+// API's field: "day" → "birth_day" for the date, hour, minute and
+// longitude; calendar, is_leap_month and day_boundary are the API's names
+// already. saju is the one judge of which dates exist and are in range.
 func birthError(err error) error {
 	var fe *saju.FieldError
 	if errors.As(err, &fe) {
-		field := "birth_" + fe.Field
+		field := fe.Field
+		switch field {
+		case FieldCalendar, FieldIsLeapMonth, FieldDayBoundary:
+		default:
+			field = "birth_" + field
+		}
 		return Invalid(field, field+" "+fe.Message)
 	}
 	return err

@@ -11,6 +11,8 @@
 //
 //	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
 //	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged)
+//	PALJA_SCREENSHOT_PHONE  where to write the page as a 360 px phone shows it
+//	                  (default: not written)
 package main
 
 import (
@@ -218,6 +220,64 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if hour := apiHour(t, apiOrigin, key, id); !strings.Contains(hour, `"hangul":"신사"`) {
 		t.Errorf("after setting 10시 the API has hour pillar %s, want 신사", hour)
 	}
+
+	// Issue 12: a lunar leap-month birth at 10:30 in Seoul, 야자시. Lunar
+	// 1990 윤5월 15 is 1990-07-07 (lunar.tsv): 경오 임오 계유 정사; 10:30 at
+	// 126.98° E is 09:53 true solar time, still 사시.
+	step("create a lunar leap-month birth with minute, birthplace and school",
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="name"]`), "박서준"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="external_id"]`), "user_2"),
+		chromedp.Click(chromedp.CSS(`#create-form [name="calendar"][value="lunar"]`)),
+		chromedp.Click(chromedp.CSS(`#create-form [name="is_leap_month"]`)),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="birth_minute"]`), "30"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="place"]`), "126.98"),
+		chromedp.SetValue(chromedp.CSS(`#create-form [name="day_boundary"]`), "jasi"),
+		chromedp.Click(chromedp.CSS("#create-btn")),
+		poll(`document.querySelector("#conventions").dataset.calendar === "lunar" && state.profile.id !== "`+id+`"`),
+	)
+	b.expect(`[...document.querySelectorAll("#chart .cell .big")].map(e => e.textContent).join("")`, "정계임경사유오오")
+	b.expect(`state.profile.calendar + " " + state.profile.day_boundary`, "lunar jasi")
+	for _, want := range []string{"음력", "야자시", "진태양시 서울 126.98°E"} {
+		b.expect(`document.querySelector("#conventions").textContent.includes(`+fmt.Sprintf("%q", want)+`)`, "true")
+	}
+	b.expect(`document.querySelector("#profile").textContent.includes("lunar")`, "true")
+
+	step("PUT only the school",
+		chromedp.SetValue(chromedp.CSS(field("day_boundary")), "midnight"),
+		save("day_boundary"),
+		poll(`document.querySelector("#conventions").dataset.dayBoundary === "midnight"`),
+	)
+	b.expect(`document.querySelector("#conventions").textContent.includes("자정 기준")`, "true")
+
+	step("a free longitude out of range is the API's error",
+		chromedp.SetValue(chromedp.CSS(field("birth_longitude")), "other"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('form.field[data-field="birth_longitude"] [name="value"]').dispatchEvent(new Event("change"))`),
+		chromedp.SetValue(chromedp.CSS(`form.field[data-field="birth_longitude"] [name="other"]`), "135"),
+		save("birth_longitude"),
+		poll(`!document.querySelector("#error").hidden`),
+	)
+	b.expect(`document.querySelector("#error .error-title").textContent`, "400 validation_error · birth_longitude")
+
+	step("a leap-month date switched to solar with the flag clear",
+		chromedp.SetValue(chromedp.CSS(field("calendar")), "solar"),
+		save("calendar"),
+		poll(`document.querySelector("#conventions").dataset.calendar === "solar"`),
+	)
+	// 1990-05-15 10:30 at 126.98° E: 경오 신사 경진 신사.
+	b.expect(`[...document.querySelectorAll("#chart .cell .big")].map(e => e.textContent).join("")`, "신경신경사진사오")
+
+	// On a 360 px phone every control of the forms stays on the screen.
+	step("a 360 px phone", chromedp.EmulateViewport(360, 780))
+	b.expect(`[...document.querySelectorAll("#create-form input, #create-form select, #create-form button, #edit form.field > *")]
+		.filter(e => e.offsetParent !== null && !e.hidden)
+		.filter(e => e.getBoundingClientRect().right > 360.5 || e.getBoundingClientRect().left < 0).map(e => e.name || e.tagName).join(",")`, "")
+	b.expect(`document.documentElement.scrollWidth <= 360`, "true") // nothing, the chart included, runs off the side
+	if phone := os.Getenv("PALJA_SCREENSHOT_PHONE"); phone != "" {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(phone, png, 0o644)
+		}
+	}
+	step("back to the desktop", chromedp.EmulateViewport(1360, 1000))
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -14,11 +14,30 @@ import (
 	"github.com/palja/palja/saju"
 )
 
-const chartUsage = `usage: palja chart [--json] YYYY-MM-DD [HOUR]
+const chartUsage = `usage: palja chart [--json] [--lunar [--leap]] [--longitude DEG] [--day-boundary SCHOOL] YYYY-MM-DD [HH[:MM]]
 
 Prints the four pillars (사주) of a birth on the Asia/Seoul wall clock: the
-date from 1900-01-01 to 2100-12-31 and the hour 0-23, or no hour if unknown.
---json prints the Saju object of the API (without profile_id).
+date from 1900-01-01 to 2100-12-31 and the time HH or HH:MM (0-23, 0-59),
+or no time if unknown. By default the date is Gregorian (양력), the time is
+the wall clock and the day turns at midnight; the table says which
+conventions it used.
+
+  --lunar              the date is a Korean lunar date (음력), lunar
+                       1899-12-01 to 2100-12-01
+  --leap               with --lunar: in the year's leap month (윤달)
+  --longitude DEG      the birthplace in degrees east, 124 to 132 (Seoul
+                       126.98, Busan 129.08): with a known time, the day and
+                       hour pillars follow the apparent solar time there
+                       (진태양시)
+  --day-boundary SCHOOL
+                       how 23:00-23:59 is read: midnight (the default),
+                       jasi (야자시: the day turns at 23:00) or split
+                       (야자시/조자시: the day's pillar, the next day's hour
+                       stem)
+  --json               print the Saju object of the API (without
+                       profile_id) instead of the table
+
+Example: palja chart --lunar --leap 1990-05-15 10:30 --longitude 126.98 --day-boundary jasi
 `
 
 // runChart is "palja chart": it computes the chart of the birth given on the
@@ -29,6 +48,10 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), chartUsage) }
 	asJSON := fs.Bool("json", false, "print the Saju object of the API as JSON")
+	lunar := fs.Bool("lunar", false, "the date is a Korean lunar date")
+	leap := fs.Bool("leap", false, "with --lunar: the date is in the leap month")
+	longitude := fs.String("longitude", "", "the birthplace's longitude in degrees east, 124 to 132")
+	school := fs.String("day-boundary", "midnight", "midnight, jasi or split")
 	// Flags may come before or after the date and hour; "-1" is an hour,
 	// not a flag, so that it gets the hour's message.
 	if err := parseArgs(fs, args); err != nil {
@@ -46,58 +69,100 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 	case fs.NArg() == 0:
 		return fail(errors.New("missing the date YYYY-MM-DD"))
 	case fs.NArg() > 2:
-		return fail(fmt.Errorf("unexpected argument %s after the date and hour", quoteArg(fs.Arg(2))))
+		return fail(fmt.Errorf("unexpected argument %s after the date and time", quoteArg(fs.Arg(2))))
 	}
-	b, err := parseBirth(fs.Arg(0), fs.Args()[1:])
+	b, minute, err := parseBirth(fs.Arg(0), fs.Args()[1:])
 	if err != nil {
 		return fail(err)
 	}
-	c, err := saju.Compute(b)
+	o := saju.Options{LeapMonth: *leap, Minute: minute}
+	if *lunar {
+		o.Calendar = saju.Lunar
+	}
+	// The field errors (a date, time or option out of range) are usage
+	// errors too; the error still is the *saju.FieldError naming the field.
+	fieldFail := func(fe *saju.FieldError) error {
+		fail(fmt.Errorf("%s %s", fieldWords(fe.Field), fe.Message))
+		return errors.Join(errUsage, fe)
+	}
+	if o.DayBoundary, err = saju.ParseDayBoundary(*school); err != nil {
+		var fe *saju.FieldError
+		errors.As(err, &fe)
+		return fieldFail(fe)
+	}
+	if *longitude != "" {
+		lon, err := strconv.ParseFloat(*longitude, 64)
+		if err != nil {
+			return fail(errors.New("the longitude must be a number of degrees east, such as 126.98"))
+		}
+		// The API's range (package profile), narrower than the engine's.
+		if !(lon >= profile.MinLongitude && lon <= profile.MaxLongitude) {
+			return fieldFail(&saju.FieldError{Field: "longitude", Message: "must be between 124 and 132 degrees east"})
+		}
+		o.Longitude = &lon
+	}
+	c, err := o.Compute(b)
 	if err != nil {
 		var fe *saju.FieldError
 		if errors.As(err, &fe) {
-			// A date or hour out of range is a usage error too; the
-			// error still is the *saju.FieldError naming the field.
-			fail(fmt.Errorf("the %s %s", fe.Field, fe.Message))
-			return errors.Join(errUsage, fe)
+			return fieldFail(fe)
 		}
 		return err
 	}
 	if *asJSON {
 		return writeChartJSON(stdout, c)
 	}
-	instant, err := saju.Options{}.Instant(b)
-	if err != nil {
-		return err
-	}
-	return writeChartTable(stdout, b, instant.Format("2006-01-02 15:04 UTC"), c)
+	return writeChartTable(stdout, o, b, c)
 }
 
-// parseBirth reads the date YYYY-MM-DD and the optional hour. Only the form
-// is checked here; saju.Compute checks the ranges and names the field.
-func parseBirth(date string, hour []string) (saju.Birth, error) {
-	var b saju.Birth
+// fieldWords names a field of a *saju.FieldError as the command line
+// gives it.
+func fieldWords(field string) string {
+	switch field {
+	case "is_leap_month":
+		return "--leap"
+	case "day_boundary":
+		return "--day-boundary"
+	case "calendar":
+		return "--lunar"
+	}
+	return "the " + field
+}
+
+// parseBirth reads the date YYYY-MM-DD and the optional time HH or HH:MM.
+// Only the form is checked here; saju checks the ranges and names the
+// field.
+func parseBirth(date string, hour []string) (b saju.Birth, minute int, err error) {
 	parts := strings.Split(date, "-")
 	if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) != 2 || len(parts[2]) != 2 {
-		return b, errors.New("the date must be written YYYY-MM-DD, such as 1990-05-15")
+		return b, 0, errors.New("the date must be written YYYY-MM-DD, such as 1990-05-15")
 	}
 	var nums [3]int
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || strings.ContainsAny(p, "+-") {
-			return b, errors.New("the date must be written YYYY-MM-DD, such as 1990-05-15")
+			return b, 0, errors.New("the date must be written YYYY-MM-DD, such as 1990-05-15")
 		}
 		nums[i] = n
 	}
 	b.Year, b.Month, b.Day = nums[0], nums[1], nums[2]
 	if len(hour) == 1 {
-		h, err := strconv.Atoi(hour[0])
+		hh, mm, hasMinute := strings.Cut(hour[0], ":")
+		h, err := strconv.Atoi(hh)
 		if err != nil {
-			return b, errors.New("the hour must be a whole number from 0 to 23")
+			return b, 0, errors.New("the time must be an hour from 0 to 23, or HH:MM, such as 10:30")
+		}
+		if hasMinute {
+			if len(mm) != 2 || strings.ContainsAny(mm, "+-") {
+				return b, 0, errors.New("the time must be an hour from 0 to 23, or HH:MM, such as 10:30")
+			}
+			if minute, err = strconv.Atoi(mm); err != nil {
+				return b, 0, errors.New("the time must be an hour from 0 to 23, or HH:MM, such as 10:30")
+			}
 		}
 		b.Hour = &h
 	}
-	return b, nil
+	return b, minute, nil
 }
 
 // writeChartJSON prints c as the Saju object of API.md without
@@ -115,14 +180,61 @@ func writeChartJSON(w io.Writer, c saju.Chart) error {
 // writeChartTable prints the chart as it is written traditionally: four
 // columns read from right to left, year, month, day, hour, so the hour
 // comes first on the left; the stem (천간) over the branch (지지), each
-// with its element.
-func writeChartTable(w io.Writer, b saju.Birth, utc string, c saju.Chart) error {
-	when := fmt.Sprintf("%04d-%02d-%02d", b.Year, b.Month, b.Day)
+// with its element. Above it: the birth as computed (its Gregorian date
+// and instant) and the conventions used: the calendar, the 23:00 school,
+// and the clock or the apparent solar time (with that time).
+func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart) error {
+	y, m, d, err := o.SolarDate(b)
+	if err != nil {
+		return err
+	}
+	solar := saju.Birth{Year: y, Month: m, Day: d, Hour: b.Hour}
+	instant, err := saju.Options{Minute: o.Minute}.Instant(solar)
+	if err != nil {
+		return err
+	}
+	utc := instant.Format("2006-01-02 15:04 UTC")
+	when := fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 	if b.Hour != nil {
-		when += fmt.Sprintf(" %02d:00 Asia/Seoul (%s)", *b.Hour, utc)
+		when += fmt.Sprintf(" %02d:%02d Asia/Seoul (%s)", *b.Hour, o.Minute, utc)
 	} else {
 		when += fmt.Sprintf(", hour unknown (year and month at 12:00 Asia/Seoul, %s)", utc)
 	}
+	conventions := [][2]string{{"달력 曆", "양력 solar (Gregorian)"}}
+	if o.Calendar == saju.Lunar {
+		leap := ""
+		if o.LeapMonth {
+			leap = " 윤달 leap month"
+		}
+		conventions[0][1] = fmt.Sprintf("음력 lunar %04d-%02d-%02d%s (Korean calendar, KASI) = 양력 %04d-%02d-%02d", b.Year, b.Month, b.Day, leap, y, m, d)
+	}
+	schools := map[saju.DayBoundary]string{
+		saju.Midnight: "midnight: the day turns at 00:00 (23:xx keeps its date)",
+		saju.Jasi:     "jasi 야자시: the day turns at 23:00 (23:xx is the next day)",
+		saju.Split:    "split 야자시/조자시: 23:xx keeps its day pillar, the next day's hour stem",
+	}
+	school := schools[o.DayBoundary]
+	clock := "clock time, Asia/Seoul (no longitude: not true solar time)"
+	switch {
+	case b.Hour == nil:
+		school += "; unused, the hour is unknown"
+		clock = "hour unknown"
+		if o.Longitude != nil {
+			clock = fmt.Sprintf("hour unknown: no true solar time (%s° E unused)", strconv.FormatFloat(*o.Longitude, 'f', -1, 64))
+		}
+	case o.Longitude != nil:
+		lat, _, err := o.ApparentSolarTime(b)
+		if err != nil {
+			return err
+		}
+		format := "15:04:05"
+		if lat.Day() != d || int(lat.Month()) != m || lat.Year() != y {
+			format = "2006-01-02 15:04:05"
+		}
+		clock = fmt.Sprintf("진태양시 apparent solar time at %s° E: %s (the day and hour pillars follow it)",
+			strconv.FormatFloat(*o.Longitude, 'f', -1, 64), lat.Format(format))
+	}
+	conventions = append(conventions, [2]string{"자시 子時", school}, [2]string{"시각 時刻", clock})
 
 	cell := func(hangul, hanja string, e saju.Element) string {
 		return hangul + " " + hanja + " " + e.Hangul()
@@ -143,7 +255,11 @@ func writeChartTable(w io.Writer, b saju.Birth, utc string, c saju.Chart) error 
 	}
 
 	var sb strings.Builder
-	sb.WriteString(when + "\n\n")
+	sb.WriteString(when + "\n")
+	for _, cv := range conventions {
+		sb.WriteString(cv[0] + strings.Repeat(" ", 10-displayWidth(cv[0])) + cv[1] + "\n")
+	}
+	sb.WriteString("\n")
 	var widths [5]int
 	for _, r := range rows {
 		for i, s := range r {
@@ -166,7 +282,7 @@ func writeChartTable(w io.Writer, b saju.Birth, utc string, c saju.Chart) error 
 	}
 	fmt.Fprintf(&sb, "\n가장 약한 오행  %s %s\n", c.Weakest.Hangul(), c.Weakest)
 	fmt.Fprintf(&sb, "일간 日干  %s (%s)\n", c.DayMaster(), c.DayMasterElement())
-	_, err := io.WriteString(w, sb.String())
+	_, err = io.WriteString(w, sb.String())
 	return err
 }
 

@@ -222,6 +222,20 @@ func TestChartErrors(t *testing.T) {
 		{"month 13", []string{"1990-13-01"}, false, "month"},
 		{"february 30", []string{"1990-02-30"}, false, "day"},
 		{"hour 24", []string{"1990-05-15", "24"}, false, "hour"},
+		{"minute 60", []string{"1990-05-15", "10:60"}, false, "minute"},
+		{"minute of one digit", []string{"1990-05-15", "10:5"}, true, ""},
+		{"colon without minute", []string{"1990-05-15", "10:"}, true, ""},
+		{"minute not a number", []string{"1990-05-15", "10:xx"}, true, ""},
+		{"leap without lunar", []string{"--leap", "1990-05-15"}, false, "is_leap_month"},
+		{"no leap month that year", []string{"--lunar", "--leap", "1991-05-15"}, false, "is_leap_month"},
+		// lunar_invalid.tsv: 1924 12월 has 29 days.
+		{"lunar day 30 in a 29-day month", []string{"--lunar", "1924-12-30"}, false, "day"},
+		{"lunar before the range", []string{"--lunar", "1899-11-29"}, false, "month"},
+		{"longitude 135", []string{"1990-05-15", "10", "--longitude", "135"}, false, "longitude"},
+		{"longitude 123.9", []string{"--longitude=123.9", "1990-05-15", "10"}, false, "longitude"},
+		{"longitude not a number", []string{"--longitude", "east", "1990-05-15"}, true, ""},
+		{"longitude without value", []string{"1990-05-15", "--longitude"}, true, ""},
+		{"unknown school", []string{"--day-boundary", "yaja", "1990-05-15"}, false, "day_boundary"},
 		{"hour -1", []string{"1990-05-15", "-1"}, true, ""}, // a flag the command does not know
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -258,5 +272,103 @@ func TestDisplayWidth(t *testing.T) {
 		if got := displayWidth(s); got != want {
 			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
 		}
+	}
+}
+
+// TestChartConventions checks the inputs of lunar dates, minutes, true
+// solar time and the 23:00 schools, and that the table says which
+// conventions it used.
+func TestChartConventions(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		args  []string
+		lines []string // lines the header must have, in order
+		cells []string // the stems then the branches, hour to year
+	}{
+		{"the defaults", []string{"1980-06-11", "20"}, []string{
+			"1980-06-11 20:00 Asia/Seoul (1980-06-11 11:00 UTC)",
+			"달력 曆   양력 solar (Gregorian)",
+			"자시 子時 midnight: the day turns at 00:00 (23:xx keeps its date)",
+			"시각 時刻 clock time, Asia/Seoul (no longitude: not true solar time)",
+		}, []string{"병 丙", "을 乙", "임 壬", "경 庚", "술 戌", "묘 卯", "오 午", "신 申"}},
+		// The example. lunar.tsv: lunar 1990 윤5월 15 is
+		// 1990-07-07, 경오 임오 계유 정사 at 10:00; 10:30 KST at 126.98° E
+		// is 01:30 UT + 8h27m55s + E (−4m47s) = 09:53:08, still 사시.
+		{"lunar, leap, minute, longitude, jasi", []string{"--lunar", "--leap", "1990-05-15", "10:30", "--longitude", "126.98", "--day-boundary", "jasi"}, []string{
+			"1990-07-07 10:30 Asia/Seoul (1990-07-07 01:30 UTC)",
+			"달력 曆   음력 lunar 1990-05-15 윤달 leap month (Korean calendar, KASI) = 양력 1990-07-07",
+			"자시 子時 jasi 야자시: the day turns at 23:00 (23:xx is the next day)",
+			"시각 時刻 진태양시 apparent solar time at 126.98° E: 09:53:08 (the day and hour pillars follow it)",
+		}, []string{"정 丁", "계 癸", "임 壬", "경 庚", "사 巳", "유 酉", "오 午", "오 午"}},
+		{"lunar without leap", []string{"--lunar", "1990-05-15", "10"}, []string{
+			"1990-06-07 10:00 Asia/Seoul (1990-06-07 01:00 UTC)",
+			"달력 曆   음력 lunar 1990-05-15 (Korean calendar, KASI) = 양력 1990-06-07",
+		}, []string{"정 丁", "계 癸", "임 壬", "경 庚", "사 巳", "묘 卯", "오 午", "오 午"}},
+		// SAJU.md: 00:20 at 127° E is the previous day's 자시.
+		{"true solar time on the day before", []string{"1990-05-15", "00:20", "--longitude", "127"}, []string{
+			"1990-05-15 00:20 Asia/Seoul (1990-05-14 15:20 UTC)",
+			"시각 時刻 진태양시 apparent solar time at 127° E: 1990-05-14 23:51:42 (the day and hour pillars follow it)",
+		}, []string{"갑 甲", "기 己", "신 辛", "경 庚", "자 子", "묘 卯", "사 巳", "오 午"}},
+		// schools.tsv: 1981-12-16 23:00 is 기사 갑자 under jasi, 무진 갑자
+		// under split.
+		{"jasi", []string{"--day-boundary", "jasi", "1981-12-16", "23"}, []string{
+			"자시 子時 jasi 야자시: the day turns at 23:00 (23:xx is the next day)",
+		}, []string{"갑 甲", "기 己", "경 庚", "신 辛", "자 子", "사 巳", "자 子", "유 酉"}},
+		{"split", []string{"1981-12-16", "23:59", "--day-boundary=split"}, []string{
+			"1981-12-16 23:59 Asia/Seoul (1981-12-16 14:59 UTC)",
+			"자시 子時 split 야자시/조자시: 23:xx keeps its day pillar, the next day's hour stem",
+		}, []string{"갑 甲", "무 戊", "경 庚", "신 辛", "자 子", "진 辰", "자 子", "유 酉"}},
+		{"hour unknown", []string{"1952-10-17", "--longitude", "127", "--day-boundary", "jasi"}, []string{
+			"1952-10-17, hour unknown (year and month at 12:00 Asia/Seoul, 1952-10-17 03:00 UTC)",
+			"자시 子時 jasi 야자시: the day turns at 23:00 (23:xx is the next day); unused, the hour is unknown",
+			"시각 時刻 hour unknown: no true solar time (127° E unused)",
+		}, []string{"병 丙", "경 庚", "임 壬", "신 申", "술 戌", "진 辰"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := runChartArgs(t, c.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(out, "\n")
+			at := 0
+			for _, want := range c.lines {
+				for at < len(lines) && lines[at] != want {
+					at++
+				}
+				if at == len(lines) {
+					t.Errorf("no line %q after the previous ones in\n%s", want, out)
+					return
+				}
+			}
+			var row strings.Builder
+			for _, l := range lines {
+				if strings.HasPrefix(l, "천간") || strings.HasPrefix(l, "지지") {
+					row.WriteString(l)
+				}
+			}
+			pos := -1
+			for _, cell := range c.cells {
+				i := strings.Index(row.String()[pos+1:], cell)
+				if i < 0 {
+					t.Errorf("cells %v not in order in\n%s", c.cells, out)
+					break
+				}
+				pos += 1 + i
+			}
+		})
+	}
+	// --json prints the Saju object of the same chart.
+	out, _, err := runChartArgs(t, "--json", "--lunar", "--leap", "1990-05-15", "10:30", "--longitude", "126.98", "--day-boundary", "jasi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Pillars map[string]struct{ Hangul string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if p := got.Pillars; p["year"].Hangul+p["month"].Hangul+p["day"].Hangul+p["hour"].Hangul != "경오임오계유정사" {
+		t.Errorf("--json pillars %v", p)
 	}
 }

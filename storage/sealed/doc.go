@@ -8,7 +8,8 @@
 //
 // # Encryption at rest
 //
-// Every personal field of a profile (name, birth date and hour, gender and
+// Every personal field of a profile (name; birth date, hour and minute;
+// calendar and leap month; birthplace longitude; 23:00 school; gender and
 // the chart derived from them) is encoded into one small payload (see
 // payload.go) and sealed with [crypto.Keyring.Seal] into one column, the
 // profile's sealed ciphertext. The associated data is

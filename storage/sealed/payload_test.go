@@ -2,6 +2,9 @@ package sealed
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
 	"reflect"
 	"testing"
 
@@ -20,63 +23,95 @@ func TestPayloadRoundTrip(t *testing.T) {
 	hours := []profile.Opt[int]{{}, num(0), num(11), num(23)}
 	genders := []profile.Opt[string]{{}, str("male"), str("female")}
 	names := []string{"A", "김영희", "Zoë O'Neil", "가나다라마바사아자차카타파하가나다라마바"}
+	longitudes := []profile.Opt[float64]{{}, deg(124), deg(126.978), deg(129.0756), deg(132)}
 	i := 0
 	for year := 1900; year <= 2100; year += 7 {
 		i++
 		patch := profile.Patch{
-			BirthYear:  num(year),
-			BirthMonth: num(1 + i%12),
-			BirthDay:   num(1 + i%28),
-			BirthHour:  hours[i%len(hours)],
-			Gender:     genders[i%len(genders)],
+			BirthYear:      num(year),
+			BirthMonth:     num(1 + i%12),
+			BirthDay:       num(1 + i%28), // a day of every month, solar or lunar
+			BirthHour:      hours[i%len(hours)],
+			Gender:         genders[i%len(genders)],
+			BirthLongitude: longitudes[i%len(longitudes)],
+		}
+		calendar := []string{"", "lunar", "solar"}[i%3]
+		boundary := []string{"", "midnight", "jasi", "split"}[i%4]
+		patch = conventions(t, patch, calendar, boundary)
+		if patch.BirthHour.Set && i%2 == 0 {
+			patch.BirthMinute = num(i % 60)
 		}
 		p := newProfile(t, "acct_x", names[i%len(names)], patch)
-		b, err := appendPayload(nil, p)
-		if err != nil {
-			t.Fatalf("%d: appendPayload: %v", year, err)
+		checkRoundTrip(t, fmt.Sprint(year), p)
+	}
+	// A leap month, and the extremes of the minute.
+	for _, patch := range []profile.Patch{
+		conventions(t, profile.Patch{BirthYear: num(2023), BirthMonth: num(2), BirthDay: num(29), LeapMonth: flag(true),
+			BirthHour: num(23), BirthMinute: num(59)}, "lunar", "split"),
+		{BirthHour: num(0), BirthMinute: num(0), BirthLongitude: deg(127.5)},
+	} {
+		p := newProfile(t, "acct_x", "윤달", patch)
+		if !p.LeapMonth && patch.LeapMonth.V {
+			t.Fatal("no leap month")
 		}
-		if b[0] != payloadV2 {
-			t.Fatalf("%d: payload version %d, want %d", year, b[0], payloadV2)
+		checkRoundTrip(t, "extreme", p)
+	}
+}
+
+// checkRoundTrip writes p's payload and reads it back: the current
+// version, every field equal, every truncation and extension refused.
+func checkRoundTrip(t *testing.T, what string, p *profile.Profile) {
+	t.Helper()
+	b, err := appendPayload(nil, p)
+	if err != nil {
+		t.Fatalf("%s: appendPayload: %v", what, err)
+	}
+	if b[0] != payloadV3 {
+		t.Fatalf("%s: payload version %d, want %d", what, b[0], payloadV3)
+	}
+	var box profileBox
+	if err := parsePayload(b, &box); err != nil {
+		t.Fatalf("%s: parsePayload: %v", what, err)
+	}
+	if want := personal(p); !reflect.DeepEqual(box.p, want) {
+		t.Errorf("%s: round trip = %+v\nwant %+v", what, box.p, want)
+	}
+	for n := range len(b) {
+		if parsePayload(b[:n], new(profileBox)) == nil {
+			t.Errorf("%s: parsePayload accepted %d of %d bytes", what, n, len(b))
 		}
-		var box profileBox
-		if err := parsePayload(b, &box); err != nil {
-			t.Fatalf("%d: parsePayload: %v", year, err)
-		}
-		if want := personal(p); !reflect.DeepEqual(box.p, want) {
-			t.Errorf("%d: round trip = %+v\nwant %+v", year, box.p, want)
-		}
-		// Every truncation and extension fails.
-		for n := range len(b) {
-			if parsePayload(b[:n], new(profileBox)) == nil {
-				t.Errorf("%d: parsePayload accepted %d of %d bytes", year, n, len(b))
-			}
-		}
-		if parsePayload(append(b[:len(b):len(b)], 'x'), new(profileBox)) == nil {
-			t.Errorf("%d: parsePayload accepted a trailing byte", year)
-		}
+	}
+	if parsePayload(append(b[:len(b):len(b)], 'x'), new(profileBox)) == nil {
+		t.Errorf("%s: parsePayload accepted a trailing byte", what)
 	}
 }
 
 func TestPayloadMalformed(t *testing.T) {
-	p := newProfile(t, "acct_x", "Ada", profile.Patch{BirthHour: num(3), Gender: str("male")})
+	p := newProfile(t, "acct_x", "Ada", profile.Patch{BirthHour: num(3), BirthMinute: num(5), BirthLongitude: deg(127), Gender: str("male")})
 	good, err := appendPayload(nil, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := int(good[7]) // length of the chart, which starts at 8
+	const ch = payloadV3Chart + 1 // where the chart starts
+	c := int(good[payloadV3Chart])
 	for _, tc := range []struct {
 		name string
 		edit func(b []byte)
 	}{
 		{"version 0", func(b []byte) { b[0] = 0 }},
-		{"version 3", func(b []byte) { b[0] = 3 }},
-		{"unknown flag", func(b []byte) { b[1] |= 8 }},
+		{"version 4", func(b []byte) { b[0] = 4 }},
+		{"unknown flag", func(b []byte) { b[1] |= 64 }},
+		{"unknown flag 128", func(b []byte) { b[1] |= 128 }},
 		{"both genders", func(b []byte) { b[1] |= flagMale | flagFemale }},
-		{"chart length", func(b []byte) { b[7]-- }},
-		{"chart version", func(b []byte) { b[8] = 0 }},
-		{"pillar", func(b []byte) { b[8+3] = 60 }},
-		{"element", func(b []byte) { b[8+c-1] = 5 }},
-		{"name length", func(b []byte) { b[8+c]++ }},
+		{"calendar", func(b []byte) { b[8] = 2 }},
+		{"day boundary", func(b []byte) { b[9] = 3 }},
+		{"longitude NaN", func(b []byte) { binary.BigEndian.PutUint64(b[10:], math.Float64bits(math.NaN())) }},
+		{"longitude infinite", func(b []byte) { binary.BigEndian.PutUint64(b[10:], math.Float64bits(math.Inf(1))) }},
+		{"chart length", func(b []byte) { b[payloadV3Chart]-- }},
+		{"chart version", func(b []byte) { b[ch] = 0 }},
+		{"pillar", func(b []byte) { b[ch+3] = 60 }},
+		{"element", func(b []byte) { b[ch+c-1] = 5 }},
+		{"name length", func(b []byte) { b[ch+c]++ }},
 		{"name not UTF-8", func(b []byte) { b[len(b)-1] = 0xff }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,10 +133,80 @@ func TestPayloadMalformed(t *testing.T) {
 	if _, err := appendPayload(nil, &bad); err == nil {
 		t.Error("appendPayload accepted a 256-byte name")
 	}
+	for _, edit := range []func(q *profile.Profile){
+		func(q *profile.Profile) { q.Calendar = 2 },
+		func(q *profile.Profile) { q.DayBoundary = 3 },
+		func(q *profile.Profile) { m := 256; q.BirthMinute = &m },
+		func(q *profile.Profile) { l := math.NaN(); q.BirthLongitude = &l },
+	} {
+		bad = *p
+		edit(&bad)
+		if b, err := appendPayload([]byte("x"), &bad); err == nil || string(b) != "x" {
+			t.Errorf("appendPayload of %+v = %q, %v; want an error and b unchanged", bad, b, err)
+		}
+	}
 	bad = *p
 	bad.Chart.Weakest = 5
 	if b, err := appendPayload([]byte("x"), &bad); err == nil || string(b) != "x" {
 		t.Errorf("appendPayload of a chart with no binary form = %q, %v; want an error and b unchanged", b, err)
+	}
+}
+
+// TestPayloadV2 reads payloads of version 2, as databases hold them, built
+// byte by byte as version 2 wrote them (the chart in saju's binary form,
+// opaque here): a Gregorian date on the wall clock, read at midnight.
+func TestPayloadV2(t *testing.T) {
+	want := personal(newProfile(t, "acct_x", "Ada", profile.Patch{
+		BirthYear: num(1990), BirthMonth: num(5), BirthDay: num(15), BirthHour: num(10), Gender: str("female"),
+	}))
+	chart, err := want.Chart.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := []byte{
+		2,          // version
+		1 | 4,      // birth hour known, female
+		0x07, 0xc6, // 1990
+		5, 15, 10, // month, day, hour
+		byte(len(chart)),
+	}
+	v2 = append(v2, chart...)
+	v2 = append(v2, 3, 'A', 'd', 'a')
+	var box profileBox
+	if err := parsePayload(v2, &box); err != nil {
+		t.Fatalf("parsePayload(v2): %v", err)
+	}
+	if !reflect.DeepEqual(box.p, want) {
+		t.Errorf("v2 = %+v\nwant %+v", box.p, want)
+	}
+	if box.p.Calendar.String() != "solar" || box.p.LeapMonth || box.p.BirthMinute != nil || box.p.BirthLongitude != nil || box.p.DayBoundary.String() != "midnight" {
+		t.Errorf("v2 read with conventions %+v", box.p)
+	}
+	// Version 2 knew no flag 8 (which version 3 uses for the minute).
+	for _, edit := range []func(b []byte){
+		func(b []byte) { b[1] |= 8 },
+		func(b []byte) { b[1] |= 32 },
+		func(b []byte) { b[len(b)-1] = 0xff },
+	} {
+		b := bytes.Clone(v2)
+		edit(b)
+		if parsePayload(b, new(profileBox)) == nil {
+			t.Errorf("parsePayload accepted % x", b)
+		}
+	}
+	for n := range len(v2) {
+		if parsePayload(v2[:n], new(profileBox)) == nil {
+			t.Errorf("parsePayload accepted %d of %d bytes of v2", n, len(v2))
+		}
+	}
+	// Written again, it is version 3 and reads back the same.
+	again, err := appendPayload(nil, &box.p)
+	if err != nil || again[0] != payloadV3 {
+		t.Fatalf("appendPayload of the v2 profile: % x, %v", again, err)
+	}
+	var box3 profileBox
+	if err := parsePayload(again, &box3); err != nil || !reflect.DeepEqual(box3.p, want) {
+		t.Errorf("v2 rewritten as v3 = %+v, %v\nwant %+v", box3.p, err, want)
 	}
 }
 
@@ -182,7 +287,7 @@ func TestPayloadV1(t *testing.T) {
 }
 
 func TestPayloadAllocs(t *testing.T) {
-	p := newProfile(t, "acct_x", "김영희", profile.Patch{BirthHour: num(3), Gender: str("female")})
+	p := newProfile(t, "acct_x", "김영희", profile.Patch{BirthHour: num(3), Gender: str("female"), BirthMinute: num(7), BirthLongitude: deg(127)})
 	buf := make([]byte, 0, 128)
 	if n := testing.AllocsPerRun(100, func() { buf, _ = appendPayload(buf[:0], p) }); n != 0 {
 		t.Errorf("appendPayload allocates %v times", n)
@@ -197,7 +302,8 @@ func TestPayloadAllocs(t *testing.T) {
 // profile it accepts, of any version, is written (as the current version)
 // and read back unchanged.
 func FuzzParsePayload(f *testing.F) {
-	for _, patch := range []profile.Patch{{}, {BirthHour: num(23), Gender: str("female")}} {
+	for _, patch := range []profile.Patch{{}, {BirthHour: num(23), Gender: str("female")},
+		conventions(f, profile.Patch{BirthHour: num(23), BirthMinute: num(59), BirthLongitude: deg(126.978)}, "lunar", "jasi")} {
 		b, err := appendPayload(nil, newProfile(f, "acct_x", "김영희", patch))
 		if err != nil {
 			f.Fatal(err)

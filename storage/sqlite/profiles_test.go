@@ -542,8 +542,8 @@ func TestStoredPayloadV1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the updated payload: %v", err)
 	}
-	if pt[0] != 2 {
-		t.Errorf("after Update the payload is of version %d, want 2", pt[0])
+	if pt[0] != 3 {
+		t.Errorf("after Update the payload is of version %d, want 3", pt[0])
 	}
 	if again, err := db.Profiles().Get(ctx, acct, want.ID); err != nil || !reflect.DeepEqual(again, got) {
 		t.Errorf("Get after Update = %+v, %v\nwant %+v", again, err, got)

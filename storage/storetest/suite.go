@@ -76,12 +76,19 @@ func account(t *testing.T, h Handle) string {
 // newProfile builds (but does not store) a valid profile of account.
 func newProfile(t *testing.T, account, name string, ext string) *profile.Profile {
 	t.Helper()
-	hour, gender := 10, "female"
+	hour, minute, gender, longitude := 10, 30, "female", 126.98
 	now := time.Now().UTC().Truncate(time.Second)
+	// Lunar 1990 윤5월 15 10:30 at 126.98° E, the jasi school: every
+	// personal field set. (Calendar and DayBoundary are saju's enums, which
+	// storage does not import: 1 is saju.Lunar and saju.Jasi.)
 	p := &profile.Profile{
 		ID: profile.NewID(profile.IDPrefix), AccountID: account,
 		Name: name, BirthYear: 1990, BirthMonth: 5, BirthDay: 15, BirthHour: &hour, Gender: &gender,
+		Calendar: 1, LeapMonth: true, BirthMinute: &minute, BirthLongitude: &longitude, DayBoundary: 1,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
 	}
 	if ext != "" {
 		p.ExternalID = &ext
@@ -119,6 +126,11 @@ func same(got, want *profile.Profile) string {
 	check("BirthDay", got.BirthDay == want.BirthDay)
 	check("BirthHour", eqPtr(got.BirthHour, want.BirthHour))
 	check("Gender", eqPtr(got.Gender, want.Gender))
+	check("Calendar", got.Calendar == want.Calendar)
+	check("LeapMonth", got.LeapMonth == want.LeapMonth)
+	check("BirthMinute", eqPtr(got.BirthMinute, want.BirthMinute))
+	check("BirthLongitude", eqPtr(got.BirthLongitude, want.BirthLongitude))
+	check("DayBoundary", got.DayBoundary == want.DayBoundary)
 	check("Chart", got.Chart == want.Chart)
 	check("Version", got.Version == want.Version)
 	check("CreatedAt", got.CreatedAt.Equal(want.CreatedAt))
@@ -157,7 +169,8 @@ func testRoundTrip(t *testing.T, db Database) {
 	}
 	// A profile without the optional fields.
 	bare := newProfile(t, acct, "박", "")
-	bare.BirthHour, bare.Gender = nil, nil
+	bare.BirthHour, bare.Gender, bare.BirthMinute, bare.BirthLongitude = nil, nil, nil, nil
+	bare.Calendar, bare.LeapMonth, bare.DayBoundary = 0, false, 0 // solar, midnight
 	if err := bare.Recompute(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,18 @@ const COLUMNS = [
 
 const $ = (sel) => document.querySelector(sel);
 
-const state = { profile: null, etag: null };
+// longitude: what the page last sent as birth_longitude (a number, or null
+// for none); undefined when it does not know (a profile loaded by id: the
+// API never returns the longitude).
+const state = { profile: null, etag: null, longitude: undefined };
+
+// The birthplace picker's cities (their value is the longitude).
+function placeName(lon) {
+  for (const o of document.querySelectorAll('#create-form [name="place"] option')) {
+    if (o.value !== "" && o.value !== "other" && Number(o.value) === lon) return o.textContent.split(" ")[0];
+  }
+  return "";
+}
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -154,7 +165,8 @@ function clearInvalid() {
 function markInvalid(param) {
   clearInvalid();
   if (!param) return;
-  for (const e of document.querySelectorAll(`#create-form [name="${CSS.escape(param)}"], form.field[data-field="${CSS.escape(param)}"] [name="value"]`)) {
+  const p = CSS.escape(param);
+  for (const e of document.querySelectorAll(`#create-form [name="${p}"], form.field[data-field="${p}"] [name="value"], [data-param="${p}"]`)) {
     e.setAttribute("aria-invalid", "true");
   }
 }
@@ -164,6 +176,20 @@ function markInvalid(param) {
 function intOrRaw(s) {
   s = s.trim();
   return /^-?\d+$/.test(s) ? Number(s) : s;
+}
+
+// numOrRaw does the same for any decimal number (a longitude).
+function numOrRaw(s) {
+  s = s.trim();
+  return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(s) ? Number(s) : s;
+}
+
+// longitudeOf reads a birthplace picker: "" none (null), "other" the free
+// input, else the city's longitude.
+function longitudeOf(select, other) {
+  if (select.value === "") return null;
+  if (select.value === "other") return numOrRaw(other.value);
+  return Number(select.value);
 }
 
 async function createProfile(ev) {
@@ -176,11 +202,22 @@ async function createProfile(ev) {
     birth_day: intOrRaw(f.birth_day.value),
   };
   if (f.hour_unknown.checked) body.birth_hour = null;
-  else if (f.birth_hour.value.trim() !== "") body.birth_hour = intOrRaw(f.birth_hour.value);
+  else if (f.birth_hour.value.trim() !== "") {
+    body.birth_hour = intOrRaw(f.birth_hour.value);
+    if (f.birth_minute.value.trim() !== "") body.birth_minute = intOrRaw(f.birth_minute.value);
+  }
+  if (f.calendar.value === "lunar") {
+    body.calendar = "lunar";
+    if (f.is_leap_month.checked) body.is_leap_month = true;
+  }
+  const lon = longitudeOf(f.place, f.birth_longitude);
+  if (lon !== null) body.birth_longitude = lon;
+  if (f.day_boundary.value !== "midnight") body.day_boundary = f.day_boundary.value;
   if (f.gender.value) body.gender = f.gender.value;
   if (f.external_id.value.trim() !== "") body.external_id = f.external_id.value.trim();
   try {
     const { res, data } = await api("POST", "/v1/profiles", body);
+    state.longitude = lon;
     await showProfile(data, res.headers.get("ETag"));
   } catch {
     // shown in the last-response panel
@@ -193,6 +230,7 @@ async function loadProfile(ev) {
   if (!ref) return;
   try {
     const { res, data } = await api("GET", "/v1/profiles/" + encodeURIComponent(ref));
+    state.longitude = undefined; // the API does not say
     await showProfile(data, res.headers.get("ETag"));
   } catch {
     // shown
@@ -206,17 +244,27 @@ async function saveField(ev) {
   const field = form.dataset.field;
   const input = form.elements.value;
   let value;
-  if (field === "birth_hour" && form.elements.unknown.checked) {
-    value = null; // clears the birth hour and the hour pillar
+  const body = {};
+  if ((field === "birth_hour" || field === "birth_minute") && form.elements.unknown.checked) {
+    value = null; // clears the birth hour (and the hour pillar and minute), or the minute
+  } else if (field === "birth_longitude") {
+    value = longitudeOf(input, form.elements.other);
+  } else if (field === "calendar") {
+    value = input.value;
+    // The leap flag goes with the calendar: a leap-month date switched to
+    // solar must clear it in the same request.
+    body.is_leap_month = form.elements.leap.checked;
   } else if (field.startsWith("birth_")) {
     value = intOrRaw(input.value);
   } else {
     value = input.value;
   }
+  body[field] = value;
   const headers = {};
   if ($("#if-match").checked && state.etag) headers["If-Match"] = state.etag;
   try {
-    const { res, data } = await api("PUT", "/v1/profiles/" + state.profile.id, { [field]: value }, headers);
+    const { res, data } = await api("PUT", "/v1/profiles/" + state.profile.id, body, headers);
+    if (field === "birth_longitude") state.longitude = value;
     if (input.tagName === "INPUT") input.value = "";
     await showProfile(data, res.headers.get("ETag"));
   } catch {
@@ -256,6 +304,29 @@ async function showProfile(p, etag) {
   }
   const { data } = await api("GET", "/v1/profiles/" + p.id + "/saju");
   drawChart(data);
+  showConventions(p, data);
+}
+
+// showConventions says above the chart how it was read: the calendar and
+// the 23:00 school (from the profile), and the clock or true solar time
+// (from what this page sent: the API does not return the longitude).
+function showConventions(p, s) {
+  const box = $("#conventions");
+  box.textContent = "";
+  const part = (ko, en) => {
+    if (box.childNodes.length) box.append(" · ");
+    box.append(el("b", "", ko), " ", el("span", "en", en));
+  };
+  part(p.calendar === "lunar" ? "음력" : "양력", p.calendar === "lunar" ? "lunar date (Korean calendar)" : "solar date");
+  const hour = !!s.pillars.hour;
+  const school = { midnight: ["자정 기준", "day turns at 00:00"], jasi: ["야자시", "day turns at 23:00"], split: ["야자시·조자시", "23시: 그날 일주, 다음 날 시간"] }[p.day_boundary] || [p.day_boundary, ""];
+  part(school[0], school[1] + (hour ? "" : " (unused: hour unknown)"));
+  if (!hour) part("시간 모름", "no hour pillar, no true solar time");
+  else if (state.longitude === undefined) part("시각 기준 알 수 없음", "the API does not return birth_longitude");
+  else if (state.longitude === null) part("벽시계 시각", "Korean clock time");
+  else part("진태양시 " + (placeName(state.longitude) + " " + state.longitude + "°E").trim(), "apparent solar time at the birthplace");
+  box.dataset.calendar = p.calendar;
+  box.dataset.dayBoundary = p.day_boundary;
 }
 
 // drawChart draws the traditional chart (사주 명식): four columns, read
@@ -348,6 +419,24 @@ function init() {
   create.addEventListener("submit", createProfile);
   create.elements.hour_unknown.addEventListener("change", (e) => {
     create.elements.birth_hour.disabled = e.target.checked;
+    create.elements.birth_minute.disabled = e.target.checked;
+  });
+  // 윤달 only with 음력; a free longitude only with "other".
+  for (const r of create.querySelectorAll('[name="calendar"]')) {
+    r.addEventListener("change", () => {
+      const lunar = create.elements.calendar.value === "lunar";
+      create.elements.is_leap_month.disabled = !lunar;
+      if (!lunar) create.elements.is_leap_month.checked = false;
+    });
+  }
+  const other = (select, input) => select.addEventListener("change", () => {
+    input.hidden = select.value !== "other";
+  });
+  other(create.elements.place, create.elements.birth_longitude);
+  const lonForm = $('form.field[data-field="birth_longitude"]');
+  other(lonForm.elements.value, lonForm.elements.other);
+  $("#edit-minute-unknown").addEventListener("change", (e) => {
+    e.target.form.elements.value.disabled = e.target.checked;
   });
   $("#load-form").addEventListener("submit", loadProfile);
   for (const form of document.querySelectorAll("form.field")) form.addEventListener("submit", saveField);
