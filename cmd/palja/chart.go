@@ -104,7 +104,7 @@ func parseBirth(date string, hour []string) (saju.Birth, error) {
 // profile_id, as package profile writes it, indented by two spaces.
 func writeChartJSON(w io.Writer, c saju.Chart) error {
 	var out bytes.Buffer
-	if err := json.Indent(&out, profile.AppendChart(nil, c), "", "  "); err != nil {
+	if err := json.Indent(&out, profile.AppendChart(nil, c, &saju.Derived{}), "", "  "); err != nil {
 		return fmt.Errorf("indent the chart: %w", err)
 	}
 	out.WriteByte('\n')
