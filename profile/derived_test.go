@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -174,4 +175,72 @@ func TestAppendUnixUTC(t *testing.T) {
 			t.Fatalf("appendUnixUTC(%d) = %s, want %s", unix, got, want)
 		}
 	}
+}
+
+// FuzzAppendChart checks the Saju writer on any birth and gender: what
+// [AppendChart] writes is valid JSON with every member of SAJU-DERIVED.md
+// §11, no hour pillar without an hour, luck exactly when there is a
+// gender, relations that name only known positions, and the whole answer
+// fits the buffer that [respondSaju] allocates.
+func FuzzAppendChart(f *testing.F) {
+	f.Add(1990, 5, 17, 14, uint8(1))
+	f.Add(1952, 10, 17, -1, uint8(0))
+	f.Add(1900, 1, 1, 0, uint8(2))
+	f.Add(2100, 12, 31, 23, uint8(1))
+	f.Add(1988, 5, 8, 2, uint8(2)) // summer time
+	f.Fuzz(func(t *testing.T, year, month, day, hour int, gender uint8) {
+		b := saju.Birth{Year: year, Month: month, Day: day}
+		if hour >= 0 {
+			b.Hour = &hour
+		}
+		g := saju.Gender(gender % 3)
+		c, d, err := saju.Options{}.ComputeDerived(b, g)
+		if err != nil {
+			return // out of range: saju's own tests
+		}
+		out := AppendChart(nil, c, &d)
+		if len(out)+len(`{"profile_id":"prf_abc123def456ghijklmn",`) > sajuBodySize {
+			t.Errorf("%d bytes, over the buffer of %d", len(out), sajuBodySize)
+		}
+		var s struct {
+			Pillars map[string]*struct {
+				Stem, Branch, Hangul, Hanja string
+				HiddenStems                 []struct{ Stem string } `json:"hidden_stems"`
+				Nayin                       *struct{ Name string }
+			}
+			VoidBranches []string `json:"void_branches"`
+			Relations    []struct {
+				Kind    string
+				Pillars []string
+			}
+			Luck *struct {
+				Pillars []struct{ Index int }
+			}
+		}
+		if err := json.Unmarshal(out, &s); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		for _, pos := range []string{"year", "month", "day", "hour"} {
+			p, ok := s.Pillars[pos]
+			if !ok || (p == nil) != (pos == "hour" && b.Hour == nil) {
+				t.Fatalf("pillar %s: %v", pos, p)
+			}
+			if p != nil && (p.Hangul != p.Stem+p.Branch || len(p.HiddenStems) < 2 || p.Nayin == nil || p.Nayin.Name == "") {
+				t.Errorf("pillar %s incomplete: %s", pos, out)
+			}
+		}
+		if len(s.VoidBranches) != 2 {
+			t.Errorf("void_branches %v", s.VoidBranches)
+		}
+		for _, r := range s.Relations {
+			for _, p := range r.Pillars {
+				if p != "year" && p != "month" && p != "day" && (p != "hour" || b.Hour == nil) {
+					t.Errorf("relation %s names %q", r.Kind, p)
+				}
+			}
+		}
+		if (s.Luck != nil) != (g != saju.NoGender) || s.Luck != nil && len(s.Luck.Pillars) != 10 {
+			t.Errorf("luck %v for gender %v", s.Luck, g)
+		}
+	})
 }

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palja/palja/profile"
+	"github.com/palja/palja/saju"
 )
 
 // hong is the birth of SAJU-DERIVED.md §11: 1990-05-17 14:00, male.
@@ -217,11 +220,12 @@ func TestSajuGenderDecidesLuck(t *testing.T) {
 	}
 }
 
-// TestSajuReferenceRows creates profiles from a sample of the rows of
-// ../shared/saju/derived.jsonl over HTTP (every kind of case) and checks
-// every Saju field of the answer against the row's expected object
-// (start_at within the file's tolerance), so that the API, not only the
-// engine, agrees with the reference.
+// TestSajuReferenceRows checks every row of ../shared/saju/derived.jsonl
+// through the Saju writer: a sample (every kind of case) by creating a
+// profile over HTTP and reading its Saju object, the others through
+// profile.AppendChart. Every Saju field must equal the row's expected
+// object (start_at within the file's tolerance), so that the API, not only
+// the engine, agrees with the reference.
 func TestSajuReferenceRows(t *testing.T) {
 	f, err := os.Open(filepath.Join("..", "..", "shared", "saju", "derived.jsonl"))
 	if err != nil {
@@ -232,7 +236,7 @@ func TestSajuReferenceRows(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	seenKinds := map[string]int{}
-	line, checked := 0, 0
+	line, checked, direct := 0, 0, 0
 	for sc.Scan() {
 		line++
 		if line == 1 {
@@ -245,39 +249,72 @@ func TestSajuReferenceRows(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
 			t.Fatalf("derived.jsonl:%d: %v", line, err)
 		}
-		kind, _, _ := strings.Cut(row.Note, ",")
-		// Every row of the rarer kinds, one in ten of the random ones.
-		if seenKinds[kind]++; kind == "random" && seenKinds[kind]%10 != 1 || seenKinds[kind] > 40 {
-			continue
-		}
 		var fields map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &fields); err != nil {
 			t.Fatal(err)
 		}
-		body := map[string]any{"name": "기준"}
-		for _, k := range []string{"birth_year", "birth_month", "birth_day", "birth_hour", "gender"} {
-			if v := fields[k]; v != nil {
-				body[k] = v
+		kind, _, _ := strings.Cut(row.Note, ",")
+		var got map[string]any
+		// Over HTTP: every row of the rarer kinds (up to 40 each), one in
+		// ten of the random ones. The others through the same writer,
+		// profile.AppendChart, without the server.
+		if seenKinds[kind]++; kind == "random" && seenKinds[kind]%10 != 1 || seenKinds[kind] > 40 {
+			got = appendChartOf(t, fields)
+			direct++
+		} else {
+			body := map[string]any{"name": "기준"}
+			for _, k := range []string{"birth_year", "birth_month", "birth_day", "birth_hour", "gender"} {
+				if v := fields[k]; v != nil {
+					body[k] = v
+				}
 			}
+			b, _ := json.Marshal(body)
+			got = e.sajuOf(e.create(string(b)).str("id"))
+			delete(got, "profile_id")
+			checked++
 		}
-		b, _ := json.Marshal(body)
-		got := e.sajuOf(e.create(string(b)).str("id"))
-		delete(got, "profile_id")
 		for _, k := range []string{"day_master", "day_master_element", "elements", "weakest_element"} {
 			delete(got, k) // not in the file's expected object
 		}
 		if msg := compareSaju(got, row.Expected); msg != "" {
 			t.Errorf("derived.jsonl:%d (%s): %s", line, row.Note, msg)
 		}
-		checked++
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if checked < 200 {
-		t.Errorf("checked %d rows", checked)
+	if checked < 200 || checked+direct != 1531 {
+		t.Errorf("checked %d rows over HTTP and %d through AppendChart, want 1531 in all", checked, direct)
 	}
-	t.Logf("checked %d rows of derived.jsonl over HTTP", checked)
+	t.Logf("checked %d rows of derived.jsonl over HTTP, %d through AppendChart", checked, direct)
+}
+
+// appendChartOf returns the Saju object that profile.AppendChart writes for
+// a row's birth fields, decoded.
+func appendChartOf(t *testing.T, fields map[string]any) map[string]any {
+	t.Helper()
+	num := func(k string) int { f, _ := fields[k].(float64); return int(f) }
+	b := saju.Birth{Year: num("birth_year"), Month: num("birth_month"), Day: num("birth_day")}
+	if fields["birth_hour"] != nil {
+		h := num("birth_hour")
+		b.Hour = &h
+	}
+	var g saju.Gender
+	switch fields["gender"] {
+	case "male":
+		g = saju.Male
+	case "female":
+		g = saju.Female
+	}
+	c, d, err := saju.Options{}.ComputeDerived(b, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(profile.AppendChart(nil, c, &d), &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // compareSaju compares a Saju object with a row's expected object: equal,
