@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -448,18 +449,28 @@ func respondProfile(w http.ResponseWriter, status int, p *Profile) {
 	writeJSON(w, status, b)
 }
 
-// sajuBodySize is the capacity of the Saju object's buffer: the largest
-// answers (four pillars, a gender, many relations) stay under it, so that
-// writing one takes a single allocation.
+// sajuBodySize is the capacity of the Saju object's buffers: the largest
+// answers (four pillars, a gender, 24 relations) stay under it
+// (FuzzAppendChart checks it), so that writing one never grows them.
 const sajuBodySize = 6 << 10
+
+// sajuBuffers holds the buffers of [respondSaju]: a Saju object is some
+// 5 KB, and the buffer is free again once the body is written (a Writer
+// must not retain what it is given), so each answer reuses one instead
+// of allocating it.
+var sajuBuffers = sync.Pool{New: func() any { b := make([]byte, 0, sajuBodySize); return &b }}
 
 // respondSaju answers 200 with the Saju object of p, whose derived data is
 // d.
 func respondSaju(w http.ResponseWriter, p *Profile, d *saju.Derived) {
-	b := make([]byte, 0, sajuBodySize)
-	b = appendSaju(b, p, d)
+	bp := sajuBuffers.Get().(*[]byte)
+	b := appendSaju((*bp)[:0], p, d)
 	b = append(b, '\n')
 	writeJSON(w, http.StatusOK, b)
+	if cap(b) <= sajuBodySize {
+		*bp = b
+		sajuBuffers.Put(bp)
+	}
 }
 
 // respondList answers 200 with a list of Profile objects.
