@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -230,66 +231,217 @@ func appendProfile(b []byte, p *Profile) []byte {
 	return append(b, '}')
 }
 
-// appendSaju appends the Saju object of API.md.
-func appendSaju(b []byte, p *Profile) []byte {
+// appendSaju appends the Saju object of API.md for p, whose derived data
+// (see [Profile.derived]) is d.
+func appendSaju(b []byte, p *Profile, d *saju.Derived) []byte {
 	b = append(b, `{"profile_id":`...)
 	b = appendString(b, p.ID)
 	b = append(b, ',')
-	b = appendChartMembers(b, &p.Chart)
+	b = appendChartMembers(b, &p.Chart, d)
 	return append(b, '}')
 }
 
-// AppendChart appends c as the Saju object of API.md without profile_id,
-// compact: what palja chart --json prints (indented).
-func AppendChart(b []byte, c saju.Chart) []byte {
+// AppendChart appends the Saju object of API.md without profile_id,
+// compact, for the chart c and its derived data d ([saju.Derive] of c, at
+// the birth instant, for the owner's gender): what palja chart --json
+// prints (indented). It is the one writer of the Saju object; the API's
+// answer is the same bytes after "profile_id".
+func AppendChart(b []byte, c saju.Chart, d *saju.Derived) []byte {
 	b = append(b, '{')
-	b = appendChartMembers(b, &c)
+	b = appendChartMembers(b, &c, d)
 	return append(b, '}')
 }
 
 // appendChartMembers appends the members of the Saju object that describe
-// the chart: everything but profile_id.
-func appendChartMembers(b []byte, c *saju.Chart) []byte {
+// the chart: everything but profile_id, in the order of SAJU-DERIVED.md §11
+// (the four fields of API.md, then void_branches, relations and luck).
+func appendChartMembers(b []byte, c *saju.Chart, d *saju.Derived) []byte {
 	b = append(b, `"pillars":{"year":`...)
-	b = appendPillar(b, c.Year)
+	b = appendPillar(b, &d.Pillars[saju.YearPillar])
 	b = append(b, `,"month":`...)
-	b = appendPillar(b, c.Month)
+	b = appendPillar(b, &d.Pillars[saju.MonthPillar])
 	b = append(b, `,"day":`...)
-	b = appendPillar(b, c.Day)
+	b = appendPillar(b, &d.Pillars[saju.DayPillar])
 	b = append(b, `,"hour":`...)
 	if c.HasHour {
-		b = appendPillar(b, c.Hour)
+		b = appendPillar(b, &d.Pillars[saju.HourPillar])
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `},"day_master":`...)
-	b = appendString(b, c.DayMaster())
+	b = appendName(b, c.DayMaster())
 	b = append(b, `,"day_master_element":`...)
-	b = appendString(b, c.DayMasterElement().String())
+	b = appendName(b, c.DayMasterElement().String())
 	b = append(b, `,"elements":{`...)
 	for e := range len(c.Elements) {
 		if e > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, saju.Element(e).String())
+		b = appendName(b, saju.Element(e).String())
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(c.Elements[e]), 10)
 	}
 	b = append(b, `},"weakest_element":`...)
-	b = appendString(b, c.Weakest.String())
+	b = appendName(b, c.Weakest.String())
+	b = append(b, `,"void_branches":[`...)
+	b = appendName(b, d.VoidBranches[0].Hangul())
+	b = append(b, ',')
+	b = appendName(b, d.VoidBranches[1].Hangul())
+	b = append(b, `],"relations":[`...)
+	for i, r := range d.Relations() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendRelation(b, &r)
+	}
+	b = append(b, `],"luck":`...)
+	if d.HasLuck {
+		b = appendLuck(b, &d.Luck)
+	} else {
+		b = append(b, "null"...)
+	}
 	return b
 }
 
-func appendPillar(b []byte, p saju.Pillar) []byte {
-	b = append(b, `{"stem":`...)
-	b = appendString(b, p.Stem.Hangul())
+// appendName appends s, a name from package saju's tables (hangul, hanja
+// or an English word such as "wood" or "forward"), as a JSON string. No
+// such name holds a character that JSON escapes (TestNamesArePlain checks
+// every one), so it is copied as it is, without appendString's scan: the
+// Saju object is some 300 of them.
+func appendName(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendPillarNames appends the four members that name a pillar: stem,
+// branch, hangul, hanja.
+func appendPillarNames(b []byte, p saju.Pillar) []byte {
+	b = append(b, `"stem":`...)
+	b = appendName(b, p.Stem.Hangul())
 	b = append(b, `,"branch":`...)
-	b = appendString(b, p.Branch.Hangul())
+	b = appendName(b, p.Branch.Hangul())
 	b = append(b, `,"hangul":`...)
-	b = appendString(b, p.Hangul())
+	b = appendName(b, p.Hangul())
 	b = append(b, `,"hanja":`...)
-	b = appendString(b, p.Hanja())
+	return appendName(b, p.Hanja())
+}
+
+// appendPillar appends a pillar object of SAJU-DERIVED.md §11: its names,
+// then its derived fields.
+func appendPillar(b []byte, p *saju.PillarInfo) []byte {
+	b = append(b, '{')
+	b = appendPillarNames(b, p.Pillar)
+	b = append(b, `,"stem_element":`...)
+	b = appendName(b, p.StemElement().String())
+	b = append(b, `,"branch_element":`...)
+	b = appendName(b, p.BranchElement().String())
+	b = append(b, `,"stem_ten_god":`...)
+	b = appendName(b, p.StemTenGod.Hangul())
+	b = append(b, `,"branch_ten_god":`...)
+	b = appendName(b, p.BranchTenGod.Hangul())
+	b = append(b, `,"hidden_stems":[`...)
+	for i, h := range p.HiddenStems() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"stem":`...)
+		b = appendName(b, h.Stem.Hangul())
+		b = append(b, `,"hanja":`...)
+		b = appendName(b, h.Stem.Hanja())
+		b = append(b, `,"days":`...)
+		b = strconv.AppendUint(b, uint64(h.Days), 10)
+		b = append(b, `,"ten_god":`...)
+		b = appendName(b, h.TenGod.Hangul())
+		b = append(b, '}')
+	}
+	b = append(b, `],"twelve_stage":`...)
+	b = appendName(b, p.Stage.Hangul())
+	b = append(b, `,"nayin":{"name":`...)
+	b = appendName(b, p.Nayin.Hangul())
+	b = append(b, `,"hanja":`...)
+	b = appendName(b, p.Nayin.Hanja())
+	b = append(b, `,"element":`...)
+	b = appendName(b, p.Nayin.Element().String())
+	b = append(b, `},"sinsal":`...)
+	b = appendName(b, p.Sinsal.Hangul())
+	b = append(b, `,"void":`...)
+	b = strconv.AppendBool(b, p.Void)
 	return append(b, '}')
+}
+
+// appendRelation appends a relation object: kind, the positions it joins,
+// and the element of a 합 or null.
+func appendRelation(b []byte, r *saju.Relation) []byte {
+	b = append(b, `{"kind":`...)
+	b = appendName(b, r.Kind.Hangul())
+	b = append(b, `,"pillars":[`...)
+	for i, pos := range r.Pillars() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendName(b, pos.String())
+	}
+	b = append(b, `],"element":`...)
+	if r.HasElement {
+		b = appendName(b, r.Element.String())
+	} else {
+		b = append(b, "null"...)
+	}
+	return append(b, '}')
+}
+
+// appendUnixUTC appends the instant unix (seconds since 1970 UTC) as a JSON
+// string in RFC 3339, UTC, seconds: what appendTime writes, for years 0000
+// to 9999, without the general formatter (a Saju object has eleven).
+func appendUnixUTC(b []byte, unix int64) []byte {
+	t := time.Unix(unix, 0).UTC()
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		return appendTime(b, t)
+	}
+	return append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), 'Z', '"')
+}
+
+// appendLuck appends the luck object of SAJU-DERIVED.md §10: direction,
+// 대운수, start, whether approximate, and the ten luck pillars.
+func appendLuck(b []byte, l *saju.Luck) []byte {
+	b = append(b, `{"direction":`...)
+	b = appendName(b, l.Direction.String())
+	b = append(b, `,"start_age":`...)
+	b = strconv.AppendInt(b, int64(l.StartAge), 10)
+	b = append(b, `,"start_at":`...)
+	b = appendUnixUTC(b, l.Start)
+	b = append(b, `,"approximate":`...)
+	b = strconv.AppendBool(b, l.Approximate)
+	b = append(b, `,"pillars":[`...)
+	for i := range l.Pillars {
+		p := &l.Pillars[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(p.Index), 10)
+		b = append(b, ',')
+		b = appendPillarNames(b, p.Pillar)
+		b = append(b, `,"start_age":`...)
+		b = strconv.AppendInt(b, int64(p.StartAge), 10)
+		b = append(b, `,"start_at":`...)
+		b = appendUnixUTC(b, p.Start)
+		b = append(b, `,"stem_ten_god":`...)
+		b = appendName(b, p.StemTenGod.Hangul())
+		b = append(b, `,"branch_ten_god":`...)
+		b = appendName(b, p.BranchTenGod.Hangul())
+		b = append(b, `,"twelve_stage":`...)
+		b = appendName(b, p.Stage.Hangul())
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
 // respondProfile answers status with the Profile object of p and its ETag.
@@ -301,12 +453,28 @@ func respondProfile(w http.ResponseWriter, status int, p *Profile) {
 	writeJSON(w, status, b)
 }
 
-// respondSaju answers 200 with the Saju object of p.
-func respondSaju(w http.ResponseWriter, p *Profile) {
-	b := make([]byte, 0, 768)
-	b = appendSaju(b, p)
+// sajuBodySize is the capacity of the Saju object's buffers: the largest
+// answers (four pillars, a gender, 24 relations) stay under it
+// (FuzzAppendChart checks it), so that writing one never grows them.
+const sajuBodySize = 6 << 10
+
+// sajuBuffers holds the buffers of [respondSaju]: a Saju object is some
+// 5 KB, and the buffer is free again once the body is written (a Writer
+// must not retain what it is given), so each answer reuses one instead
+// of allocating it.
+var sajuBuffers = sync.Pool{New: func() any { b := make([]byte, 0, sajuBodySize); return &b }}
+
+// respondSaju answers 200 with the Saju object of p, whose derived data is
+// d.
+func respondSaju(w http.ResponseWriter, p *Profile, d *saju.Derived) {
+	bp := sajuBuffers.Get().(*[]byte)
+	b := appendSaju((*bp)[:0], p, d)
 	b = append(b, '\n')
 	writeJSON(w, http.StatusOK, b)
+	if cap(b) <= sajuBodySize {
+		*bp = b
+		sajuBuffers.Put(bp)
+	}
 }
 
 // respondList answers 200 with a list of Profile objects.

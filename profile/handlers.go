@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -310,13 +311,23 @@ func handleDeleteProfile(logger *slog.Logger, store Store, metrics Metrics) http
 	})
 }
 
-// handleGetSaju is GET /v1/profiles/{ref}/saju: the stored chart.
+// handleGetSaju is GET /v1/profiles/{ref}/saju: the stored chart and the
+// data derived from it, computed on read (see [Profile.derived]).
 func handleGetSaju(logger *slog.Logger, store Store, metrics Metrics) http.Handler {
 	ew := errorWriter{logger, metrics}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := getProfile(w, r, ew, store); ok {
-			respondSaju(w, p)
+		p, ok := getProfile(w, r, ew, store)
+		if !ok {
+			return
 		}
+		d, err := p.derived()
+		if err != nil {
+			// A stored profile always has derived data: this is a
+			// damaged row, answered 500 (the error names no value).
+			ew.writeError(w, r, fmt.Errorf("derive the chart of a stored profile: %w", err))
+			return
+		}
+		respondSaju(w, p, &d)
 	})
 }
 

@@ -10,9 +10,9 @@
 // or .ci/browser, which installs both and keeps the screenshot. Environment:
 //
 //	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
-//	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged)
-//	PALJA_SCREENSHOT_PHONE  where to write the page as a 360 px phone shows it
-//	                  (default: not written)
+//	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged);
+//	                  the 360 px phone's goes beside it, as NAME-360.png,
+//	                  and its chart card alone as NAME-360-chart.png
 package main
 
 import (
@@ -221,6 +221,95 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Errorf("after setting 10시 the API has hour pillar %s, want 신사", hour)
 	}
 
+	// The derived rows (SAJU-DERIVED.md) under the same pillars, and the
+	// 대운: female and a yang year (경오), so backward, ten of them, the
+	// first (index 1, 경진 before the month 신사) at the right.
+	b.expect(`[...document.querySelectorAll("#chart .d-stg")].map(e => e.textContent).join(" ")`, "겁재 일간 겁재 비견")
+	b.expect(`[...document.querySelectorAll("#chart .d-btg")].map(e => e.textContent).join(" ")`, "편관 편인 편관 정관")
+	b.expect(`[...document.querySelectorAll("#chart .d-hidden")].map(e => e.textContent).join(" ")`, "무7경7병16 을9계3무18 무7경7병16 병10기9정11")
+	b.expect(`[...document.querySelectorAll("#chart .d-stage")].map(e => e.textContent).join(" ")`, "장생 양 장생 목욕")
+	b.expect(`[...document.querySelectorAll("#chart .d-sinsal")].map(e => e.textContent).join(" ")`, "망신살 월살 망신살 장성살")
+	b.expect(`document.querySelector("#relations").dataset.count`, "0")
+	b.expect(`document.querySelector("#luck").dataset.direction`, "backward")
+	b.expect(`[...document.querySelectorAll("#luck .luck-pillar")].map(e => e.querySelector(".luck-age").textContent).join(" ")`, "3 13 23 33 43 53 63 73 83 93")
+	b.expect(`[...document.querySelectorAll("#luck .luck-pillar[data-index='1'] .luck-char")].map(e => e.textContent).join("")`, "경진")
+	b.expect(`(() => { const l = document.querySelectorAll("#luck .luck-pillar"); return l[0].getBoundingClientRect().left > l[9].getBoundingClientRect().left })()`, "true")
+
+	step("PUT the gender only: the 대운 turn forward",
+		chromedp.SetValue(chromedp.CSS(field("gender")), "male"),
+		save("gender"),
+		poll(`document.querySelector("#luck").dataset.direction === "forward" && state.etag === '"v5"'`),
+	)
+	b.expect(`[...document.querySelectorAll("#luck .luck-pillar[data-index='1'] .luck-char")].map(e => e.textContent).join("")`, "임오")
+	b.expect(`[...document.querySelectorAll("#chart .d-stg")].map(e => e.textContent).join(" ")`, "겁재 일간 겁재 비견")
+
+	step("move to the birth of SAJU-DERIVED.md §11 (1990-05-17 14시): six relations",
+		chromedp.SetValue(chromedp.CSS(field("birth_day")), "17"),
+		save("birth_day"),
+		poll(`state.etag === '"v6"'`),
+		chromedp.SetValue(chromedp.CSS(field("birth_hour")), "14"),
+		save("birth_hour"),
+		poll(`document.querySelector("#relations").dataset.count === "6" && state.etag === '"v7"'`),
+	)
+	b.expect(`[...document.querySelectorAll("#relations .rel")].map(e => e.dataset.kind + ":" + e.dataset.pillars).join(" ")`,
+		"천간합:day hour 육합:year hour 육합:day hour 방합:year month hour 방합:month day hour 형:year day")
+	// Each line runs under the columns it joins: 천간합 of 일주 and 시주
+	// from the 시주 column to the 일주 column, 丁 and 壬 on them.
+	b.expect(`[...document.querySelectorAll("#relations .rel")[0].querySelectorAll(".rel-dot")].map(e => e.textContent).join("")`, "壬丁")
+	b.expect(`(() => {
+		const dots = document.querySelectorAll("#relations .rel")[0].querySelectorAll(".rel-dot");
+		const heads = document.querySelectorAll("#chart .colhead");
+		const mid = (e) => { const r = e.getBoundingClientRect(); return (r.left + r.right) / 2 };
+		return Math.abs(mid(dots[0]) - mid(heads[1])) < 2 && Math.abs(mid(dots[1]) - mid(heads[0])) < 2;
+	})()`, "true")
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+
+	// On a 360 px phone: nothing wider than the screen, the chart's four
+	// columns and the relations' dots still aligned, and the 대운 a row
+	// that scrolls, showing its first pillars at the right.
+	step("a 360 px phone", chromedp.EmulateViewport(360, 780, chromedp.EmulateScale(2)))
+	b.expect(`document.documentElement.scrollWidth <= 360`, "true")
+	b.expect(`(() => { const r = document.querySelector("#chart").getBoundingClientRect(); return r.left >= 0 && r.right <= 360 })()`, "true")
+	b.expect(`(() => {
+		const dots = document.querySelectorAll("#relations .rel")[0].querySelectorAll(".rel-dot");
+		const heads = document.querySelectorAll("#chart .colhead");
+		const mid = (e) => { const r = e.getBoundingClientRect(); return (r.left + r.right) / 2 };
+		return Math.abs(mid(dots[0]) - mid(heads[1])) < 2 && Math.abs(mid(dots[1]) - mid(heads[0])) < 2;
+	})()`, "true")
+	b.expect(`(() => { const l = document.querySelector("#luck"); return l.scrollWidth > l.clientWidth })()`, "true")
+	b.expect(`(() => {
+		const l = document.querySelector("#luck").getBoundingClientRect();
+		const first = document.querySelector("#luck .luck-pillar[data-index='1']").getBoundingClientRect();
+		return first.left >= l.left && first.right <= l.right + 1;
+	})()`, "true")
+	phone, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phoneShot := strings.TrimSuffix(shot, ".png") + "-360.png"
+	if err := os.WriteFile(phoneShot, phone, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot at 360 px: %s", phoneShot)
+	card, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#result")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cardShot := strings.TrimSuffix(shot, ".png") + "-360-chart.png"
+	if err := os.WriteFile(cardShot, card, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the chart at 360 px: %s", cardShot)
+
+	step("back to the desktop", chromedp.EmulateViewport(1360, 1000))
 	// Issue 12: a lunar leap-month birth at 10:30 in Seoul, 야자시. Lunar
 	// 1990 윤5월 15 is 1990-07-07 (lunar.tsv): 경오 임오 계유 정사; 10:30 at
 	// 126.98° E is 09:53 true solar time, still 사시.
@@ -272,21 +361,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		.filter(e => e.offsetParent !== null && !e.hidden)
 		.filter(e => e.getBoundingClientRect().right > 360.5 || e.getBoundingClientRect().left < 0).map(e => e.name || e.tagName).join(",")`, "")
 	b.expect(`document.documentElement.scrollWidth <= 360`, "true") // nothing, the chart included, runs off the side
-	if phone := os.Getenv("PALJA_SCREENSHOT_PHONE"); phone != "" {
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-			os.WriteFile(phone, png, 0o644)
-		}
-	}
 	step("back to the desktop", chromedp.EmulateViewport(1360, 1000))
-
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
 
 	mu.Lock()
 	defer mu.Unlock()

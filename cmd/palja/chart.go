@@ -14,11 +14,13 @@ import (
 	"github.com/palja/palja/saju"
 )
 
-const chartUsage = `usage: palja chart [--json] [--lunar [--leap]] [--longitude DEG] [--day-boundary SCHOOL] YYYY-MM-DD [HH[:MM]]
+const chartUsage = `usage: palja chart [--json] [--gender male|female] [--lunar [--leap]] [--longitude DEG] [--day-boundary SCHOOL] YYYY-MM-DD [HH[:MM]]
 
 Prints the four pillars (사주) of a birth on the Asia/Seoul wall clock: the
 date from 1900-01-01 to 2100-12-31 and the time HH or HH:MM (0-23, 0-59),
-or no time if unknown. By default the date is Gregorian (양력), the time is
+or no time if unknown, with what a 만세력 shows under them (십신, 지장간,
+12운성, 12신살, 납음, 공망), the relations among the pillars and, with
+--gender, the ten 대운. By default the date is Gregorian (양력), the time is
 the wall clock and the day turns at midnight; the table says which
 conventions it used.
 
@@ -34,6 +36,7 @@ conventions it used.
                        jasi (야자시: the day turns at 23:00) or split
                        (야자시/조자시: the day's pillar, the next day's hour
                        stem)
+  --gender male|female decides the direction of the 대운 (without it, no 대운)
   --json               print the Saju object of the API (without
                        profile_id) instead of the table
 
@@ -52,6 +55,7 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 	leap := fs.Bool("leap", false, "with --lunar: the date is in the leap month")
 	longitude := fs.String("longitude", "", "the birthplace's longitude in degrees east, 124 to 132")
 	school := fs.String("day-boundary", "midnight", "midnight, jasi or split")
+	genderFlag := fs.String("gender", "", "male or female: decides the direction of the 대운 (without it, no 대운)")
 	// Flags may come before or after the date and hour; "-1" is an hour,
 	// not a flag, so that it gets the hour's message.
 	if err := parseArgs(fs, args); err != nil {
@@ -74,6 +78,16 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 	b, minute, err := parseBirth(fs.Arg(0), fs.Args()[1:])
 	if err != nil {
 		return fail(err)
+	}
+	var g saju.Gender
+	switch *genderFlag {
+	case "":
+	case "male":
+		g = saju.Male
+	case "female":
+		g = saju.Female
+	default:
+		return fail(errors.New(`the gender must be "male" or "female"`))
 	}
 	o := saju.Options{LeapMonth: *leap, Minute: minute}
 	if *lunar {
@@ -101,7 +115,7 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 		}
 		o.Longitude = &lon
 	}
-	c, err := o.Compute(b)
+	c, d, err := o.ComputeDerived(b, g)
 	if err != nil {
 		var fe *saju.FieldError
 		if errors.As(err, &fe) {
@@ -110,9 +124,9 @@ func runChart(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		return writeChartJSON(stdout, c)
+		return writeChartJSON(stdout, c, &d)
 	}
-	return writeChartTable(stdout, o, b, c)
+	return writeChartTable(stdout, o, b, c, &d)
 }
 
 // fieldWords names a field of a *saju.FieldError as the command line
@@ -165,11 +179,12 @@ func parseBirth(date string, hour []string) (b saju.Birth, minute int, err error
 	return b, minute, nil
 }
 
-// writeChartJSON prints c as the Saju object of API.md without
-// profile_id, as package profile writes it, indented by two spaces.
-func writeChartJSON(w io.Writer, c saju.Chart) error {
+// writeChartJSON prints c and its derived data d as the Saju object of
+// API.md without profile_id, as package profile writes it, indented by two
+// spaces.
+func writeChartJSON(w io.Writer, c saju.Chart, d *saju.Derived) error {
 	var out bytes.Buffer
-	if err := json.Indent(&out, profile.AppendChart(nil, c), "", "  "); err != nil {
+	if err := json.Indent(&out, profile.AppendChart(nil, c, d), "", "  "); err != nil {
 		return fmt.Errorf("indent the chart: %w", err)
 	}
 	out.WriteByte('\n')
@@ -177,13 +192,17 @@ func writeChartJSON(w io.Writer, c saju.Chart) error {
 	return err
 }
 
-// writeChartTable prints the chart as it is written traditionally: four
-// columns read from right to left, year, month, day, hour, so the hour
-// comes first on the left; the stem (천간) over the branch (지지), each
-// with its element. Above it: the birth as computed (its Gregorian date
+// writeChartTable prints the chart as a 만세력 lays it out: four columns
+// read from right to left, year, month, day, hour, so the hour comes first
+// on the left; in each column the 십신 of the stem over the stem (천간), the
+// branch (지지) over the 십신 of its 정기, then its hidden stems (지장간),
+// the day stem's 12운성 on it, its 12신살, its 납음 and whether it is void
+// (공망). Under the table: the elements, the void branches, the relations
+// among the pillars and the ten 대운 as a row of columns, also right to
+// left, each under its starting age. Above it: the birth as computed (its Gregorian date
 // and instant) and the conventions used: the calendar, the 23:00 school,
 // and the clock or the apparent solar time (with that time).
-func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart) error {
+func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart, derived *saju.Derived) error {
 	y, m, d, err := o.SolarDate(b)
 	if err != nil {
 		return err
@@ -241,17 +260,41 @@ func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart) er
 	}
 	rows := [][]string{
 		{"", "시주 時柱", "일주 日柱", "월주 月柱", "연주 年柱"},
+		{"십신 十神"},
 		{"천간 天干"},
 		{"지지 地支"},
+		{"십신 十神"},
+		{"지장간 支藏干"},
+		{"12운성 運星"},
+		{"12신살 神殺"},
+		{"납음 納音"},
+		{"공망 空亡"},
 	}
-	for i, p := range []saju.Pillar{c.Hour, c.Day, c.Month, c.Year} {
+	for i, pos := range []saju.Position{saju.HourPillar, saju.DayPillar, saju.MonthPillar, saju.YearPillar} {
 		if i == 0 && !c.HasHour {
-			rows[1] = append(rows[1], "   -")
-			rows[2] = append(rows[2], "   -")
+			for r := 1; r < len(rows); r++ {
+				rows[r] = append(rows[r], "   -")
+			}
 			continue
 		}
-		rows[1] = append(rows[1], cell(p.Stem.Hangul(), p.Stem.Hanja(), p.Stem.Element()))
-		rows[2] = append(rows[2], cell(p.Branch.Hangul(), p.Branch.Hanja(), p.Branch.Element()))
+		p := &derived.Pillars[pos]
+		var hidden []string
+		for _, h := range p.HiddenStems() {
+			hidden = append(hidden, h.Stem.Hangul()+strconv.Itoa(int(h.Days)))
+		}
+		void := "-"
+		if p.Void {
+			void = "공망"
+		}
+		rows[1] = append(rows[1], p.StemTenGod.Hangul())
+		rows[2] = append(rows[2], cell(p.Pillar.Stem.Hangul(), p.Pillar.Stem.Hanja(), p.StemElement()))
+		rows[3] = append(rows[3], cell(p.Pillar.Branch.Hangul(), p.Pillar.Branch.Hanja(), p.BranchElement()))
+		rows[4] = append(rows[4], p.BranchTenGod.Hangul())
+		rows[5] = append(rows[5], strings.Join(hidden, " "))
+		rows[6] = append(rows[6], p.Stage.Hangul())
+		rows[7] = append(rows[7], p.Sinsal.Hangul())
+		rows[8] = append(rows[8], p.Nayin.Hangul()+" "+p.Nayin.Hanja())
+		rows[9] = append(rows[9], void)
 	}
 
 	var sb strings.Builder
@@ -260,9 +303,80 @@ func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart) er
 		sb.WriteString(cv[0] + strings.Repeat(" ", 10-displayWidth(cv[0])) + cv[1] + "\n")
 	}
 	sb.WriteString("\n")
-	var widths [5]int
+	writeColumns(&sb, rows)
+	sb.WriteString("\n오행 五行  ")
+	for e := saju.Wood; e <= saju.Water; e++ {
+		if e > saju.Wood {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "%s %s %d", e.Hangul(), e, c.Elements[e])
+	}
+	fmt.Fprintf(&sb, "\n가장 약한 오행  %s %s\n", c.Weakest.Hangul(), c.Weakest)
+	fmt.Fprintf(&sb, "일간 日干  %s (%s)\n", c.DayMaster(), c.DayMasterElement())
+	fmt.Fprintf(&sb, "공망 空亡  %s %s (%s%s)\n", derived.VoidBranches[0].Hangul(), derived.VoidBranches[1].Hangul(),
+		derived.VoidBranches[0].Hanja(), derived.VoidBranches[1].Hanja())
+
+	sb.WriteString("\n합충 合沖")
+	rels := derived.Relations()
+	if len(rels) == 0 {
+		sb.WriteString("  없음 (none)")
+	}
+	sb.WriteString("\n")
+	for _, r := range rels {
+		var names []string
+		for _, pos := range r.Pillars() {
+			names = append(names, positionName[pos])
+		}
+		line := "  " + r.Kind.Hangul() + " " + r.Kind.Hanja() + "  " + strings.Join(names, "·")
+		if r.HasElement {
+			line += " → " + r.Element.Hangul() + " " + r.Element.String()
+		}
+		sb.WriteString(line + "\n")
+	}
+
+	sb.WriteString("\n대운 大運  ")
+	if !derived.HasLuck {
+		sb.WriteString("성별 없이는 계산하지 않습니다 (no gender: give --gender male|female for the 대운)\n")
+	} else {
+		l := &derived.Luck
+		dir := "순행 順行 forward"
+		if l.Direction == saju.Backward {
+			dir = "역행 逆行 backward"
+		}
+		fmt.Fprintf(&sb, "%s, 대운수 %d, 첫 대운 %s", dir, l.StartAge, l.StartAt().Format("2006-01-02 15:04 UTC"))
+		if l.Approximate {
+			sb.WriteString(" (시간 모름: 정오 기준, approximate)")
+		}
+		sb.WriteString("\n\n")
+		luck := [][]string{{"나이"}, {"십신 十神"}, {"천간 天干"}, {"지지 地支"}, {"십신 十神"}, {"12운성 運星"}}
+		for k := len(l.Pillars) - 1; k >= 0; k-- {
+			p := &l.Pillars[k]
+			luck[0] = append(luck[0], strconv.Itoa(p.StartAge))
+			luck[1] = append(luck[1], p.StemTenGod.Hangul())
+			luck[2] = append(luck[2], p.Pillar.Stem.Hangul()+" "+p.Pillar.Stem.Hanja())
+			luck[3] = append(luck[3], p.Pillar.Branch.Hangul()+" "+p.Pillar.Branch.Hanja())
+			luck[4] = append(luck[4], p.BranchTenGod.Hangul())
+			luck[5] = append(luck[5], p.Stage.Hangul())
+		}
+		writeColumns(&sb, luck)
+	}
+	_, err = io.WriteString(w, sb.String())
+	return err
+}
+
+// positionName names the pillars in the relations as the table's columns
+// do.
+var positionName = [4]string{"연주", "월주", "일주", "시주"}
+
+// writeColumns writes rows as columns aligned on the terminal (hangul and
+// hanja two columns wide), three spaces apart, without trailing spaces.
+func writeColumns(sb *strings.Builder, rows [][]string) {
+	var widths []int
 	for _, r := range rows {
 		for i, s := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
 			widths[i] = max(widths[i], displayWidth(s))
 		}
 	}
@@ -273,17 +387,6 @@ func writeChartTable(w io.Writer, o saju.Options, b saju.Birth, c saju.Chart) er
 		}
 		sb.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	sb.WriteString("\n오행 五行  ")
-	for e := saju.Wood; e <= saju.Water; e++ {
-		if e > saju.Wood {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "%s %s %d", e.Hangul(), e, c.Elements[e])
-	}
-	fmt.Fprintf(&sb, "\n가장 약한 오행  %s %s\n", c.Weakest.Hangul(), c.Weakest)
-	fmt.Fprintf(&sb, "일간 日干  %s (%s)\n", c.DayMaster(), c.DayMasterElement())
-	_, err = io.WriteString(w, sb.String())
-	return err
 }
 
 // displayWidth returns the number of terminal columns s takes: two for each

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -45,7 +48,7 @@ func TestChartTable(t *testing.T) {
 	starts := map[string][]int{}
 	for _, l := range lines {
 		for label, cells := range want {
-			if label == "" && !strings.Contains(l, "시주") || label != "" && !strings.HasPrefix(l, label) {
+			if label == "" && !strings.Contains(l, "시주 時柱") || label != "" && !strings.HasPrefix(l, label) {
 				continue
 			}
 			for _, c := range cells {
@@ -138,12 +141,22 @@ func TestChartJSON(t *testing.T) {
 			if err := json.Unmarshal([]byte(c.want), &want); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("got\n%s\nwant\n%s", out, c.want)
+			// The members of API.md's Saju object, and in each pillar its
+			// four names, are as before; the derived members are
+			// TestChartJSONBytes's and TestChartJSONIsTheAPIs's.
+			gm, wm := got.(map[string]any), want.(map[string]any)
+			for k, wv := range wm {
+				gv := gm[k]
+				if k == "pillars" {
+					gv = pillarNames(gv)
+				}
+				if !reflect.DeepEqual(gv, wv) {
+					t.Errorf("%s: got %v, want %v", k, gv, wv)
+				}
 			}
-			// The keys come in the order of API.md.
+			// The keys come in the order of API.md, then SAJU-DERIVED.md §11.
 			order := []string{`"pillars"`, `"year"`, `"month"`, `"day"`, `"hour"`, `"day_master"`,
-				`"day_master_element"`, `"elements"`, `"weakest_element"`}
+				`"day_master_element"`, `"elements"`, `"weakest_element"`, `"void_branches"`, `"relations"`, `"luck"`}
 			pos := -1
 			for _, k := range order {
 				i := strings.Index(out, k)
@@ -156,50 +169,230 @@ func TestChartJSON(t *testing.T) {
 	}
 }
 
+// pillarNames keeps of each pillar object its four names (stem, branch,
+// hangul, hanja).
+func pillarNames(v any) any {
+	ps, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for pos, p := range ps {
+		m, ok := p.(map[string]any)
+		if !ok {
+			out[pos] = p
+			continue
+		}
+		out[pos] = map[string]any{"stem": m["stem"], "branch": m["branch"], "hangul": m["hangul"], "hanja": m["hanja"]}
+	}
+	return out
+}
+
 // TestChartJSONBytes pins the exact bytes of --json, as the CLI printed them
 // when it had a JSON encoder of its own (two-space indent, no HTML
-// escaping, a final newline): scripts may compare them.
+// escaping, a final newline), now with the derived members of
+// SAJU-DERIVED.md: scripts may compare them. The golden files are
+// refreshed by -update; the members of before keep their bytes (the
+// golden's lines for them are the lines of the old constant).
 func TestChartJSONBytes(t *testing.T) {
-	out, _, err := runChartArgs(t, "--json", "1952-10-17")
+	for _, c := range []struct {
+		golden string
+		args   []string
+	}{
+		{"chart-json-1952-10-17.golden", []string{"--json", "1952-10-17"}},
+		{"chart-json-1990-05-17-14-male.golden", []string{"--json", "--gender", "male", "1990-05-17", "14"}},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			out, _, err := runChartArgs(t, c.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, c.golden, out)
+		})
+	}
+}
+
+// TestChartJSONIsTheAPIs checks that --json prints the Saju object of the
+// API, written by the same encoder: for the birth of SAJU-DERIVED.md §11
+// the output is the API's golden answer (profile/testdata) without
+// profile_id.
+func TestChartJSONIsTheAPIs(t *testing.T) {
+	out, _, err := runChartArgs(t, "--json", "--gender", "male", "1990-05-17", "14")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{
-  "pillars": {
-    "year": {
-      "stem": "임",
-      "branch": "진",
-      "hangul": "임진",
-      "hanja": "壬辰"
-    },
-    "month": {
-      "stem": "경",
-      "branch": "술",
-      "hangul": "경술",
-      "hanja": "庚戌"
-    },
-    "day": {
-      "stem": "병",
-      "branch": "신",
-      "hangul": "병신",
-      "hanja": "丙申"
-    },
-    "hour": null
-  },
-  "day_master": "병화",
-  "day_master_element": "fire",
-  "elements": {
-    "wood": 0,
-    "fire": 1,
-    "earth": 2,
-    "metal": 2,
-    "water": 1
-  },
-  "weakest_element": "wood"
-}
-`
+	api, err := os.ReadFile(filepath.Join("..", "..", "profile", "testdata", "saju_1990-05-17_14_male.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(string(api), "  \"profile_id\": \"prf_abc123def456ghij\",\n", "", 1)
 	if out != want {
-		t.Errorf("got\n%q\nwant\n%q", out, want)
+		t.Errorf("--json differs from the API's answer:\n%s", out)
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/chart-*.golden from the output of palja chart")
+
+// checkGolden compares got with testdata/name, which -update rewrites.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateGolden {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -run %s -update rewrites it):\ngot\n%s\nwant\n%s", path, t.Name(), got, want)
+	}
+}
+
+// TestChartDerivedTable pins the whole table of palja chart: the birth of
+// SAJU-DERIVED.md §11 with its 대운 (male), a female birth (backward), and
+// a birth without hour or gender (no hour column, no 대운, said so).
+func TestChartDerivedTable(t *testing.T) {
+	for _, c := range []struct {
+		golden string
+		args   []string
+	}{
+		{"chart-1990-05-17-14-male.golden", []string{"--gender", "male", "1990-05-17", "14"}},
+		{"chart-1990-05-15-10-female.golden", []string{"1990-05-15", "10", "--gender", "female"}},
+		{"chart-1952-10-17.golden", []string{"1952-10-17"}},
+		{"chart-1952-10-17-female.golden", []string{"--gender=female", "1952-10-17"}},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			out, _, err := runChartArgs(t, c.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, c.golden, out)
+		})
+	}
+}
+
+// TestChartDerivedRows checks the derived rows of the table against
+// SAJU-DERIVED.md §11 independently of the golden: each row under its
+// pillar's column (hour, day, month, year from the left), the relations
+// and the ten 대운 from right to left under their ages.
+func TestChartDerivedRows(t *testing.T) {
+	out, _, err := runChartArgs(t, "--gender", "male", "1990-05-17", "14")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out, "\n")
+	header := -1
+	for i, l := range lines {
+		if strings.Contains(l, "시주 時柱") {
+			header = i
+			break
+		}
+	}
+	if header < 0 {
+		t.Fatalf("no header row:\n%s", out)
+	}
+	cols := columnStarts(lines[header], []string{"시주", "일주", "월주", "연주"})
+	// Row by row under the header, the cells of §11 (hour, day, month,
+	// year).
+	want := [][]string{
+		{"십신 十神", "정재", "일간", "정인", "편인"},
+		{"천간 天干", "정 丁 화", "임 壬 수", "신 辛 금", "경 庚 금"},
+		{"지지 地支", "미 未 토", "오 午 화", "사 巳 화", "오 午 화"},
+		{"십신 十神", "정관", "정재", "편재", "정재"},
+		{"지장간 支藏干", "정9 을3 기18", "병10 기9 정11", "무7 경7 병16", "병10 기9 정11"},
+		{"12운성 運星", "양", "태", "절", "태"},
+		{"12신살 神殺", "반안살", "장성살", "망신살", "장성살"},
+		{"납음 納音", "천하수 天河水", "양류목 楊柳木", "백랍금 白蠟金", "노방토 路傍土"},
+		{"공망 空亡", "-", "-", "-", "-"},
+	}
+	for i, w := range want {
+		l := lines[header+1+i]
+		if !strings.HasPrefix(l, w[0]) {
+			t.Errorf("row %d is %q, want the row %s", i+1, l, w[0])
+			continue
+		}
+		if got := columnStarts(l, w[1:]); !reflect.DeepEqual(got, cols) {
+			t.Errorf("row %s: cells %q at columns %v, the header's at %v:\n%s", w[0], w[1:], got, cols, l)
+		}
+	}
+	for _, s := range []string{
+		"공망 空亡  신 유 (申酉)",
+		"  천간합 天干合  일주·시주 → 목 wood\n  육합 六合  연주·시주\n  육합 六合  일주·시주\n  방합 方合  연주·월주·시주 → 화 fire\n  방합 方合  월주·일주·시주 → 화 fire\n  형 刑  연주·일주\n",
+		"대운 大運  순행 順行 forward, 대운수 7, 첫 대운 1996-12-14 13:30 UTC",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	// The 대운 row: ages 97 … 7 from left to right (the first 대운 on the
+	// right, as the pillars), each pillar under its age.
+	var ages, stems, branches string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "나이"):
+			ages = l
+		case ages != "" && stems == "" && strings.HasPrefix(l, "천간"):
+			stems = l
+		case stems != "" && branches == "" && strings.HasPrefix(l, "지지"):
+			branches = l
+		}
+	}
+	if got := strings.Fields(strings.TrimPrefix(ages, "나이")); strings.Join(got, " ") != "97 87 77 67 57 47 37 27 17 7" {
+		t.Errorf("대운 ages %q", got)
+	}
+	luckStems := []string{"신 辛", "경 庚", "기 己", "무 戊", "정 丁", "병 丙", "을 乙", "갑 甲", "계 癸", "임 壬"}
+	luckBranches := []string{"묘 卯", "인 寅", "축 丑", "자 子", "해 亥", "술 戌", "유 酉", "신 申", "미 未", "오 午"}
+	ageCols := columnStarts(ages, []string{"97", "87", "77", "67", "57", "47", "37", "27", "17", "7"})
+	if got := columnStarts(stems, luckStems); !reflect.DeepEqual(got, ageCols) {
+		t.Errorf("대운 stems at %v, ages at %v:\n%s\n%s", got, ageCols, ages, stems)
+	}
+	if got := columnStarts(branches, luckBranches); !reflect.DeepEqual(got, ageCols) {
+		t.Errorf("대운 branches at %v, ages at %v:\n%s\n%s", got, ageCols, ages, branches)
+	}
+}
+
+// columnStarts returns the terminal column at which each of cells begins
+// in line, searching left to right after the previous one; -1 for a cell
+// not found.
+func columnStarts(line string, cells []string) []int {
+	var out []int
+	from := 0
+	for _, c := range cells {
+		// Skip the label: search after the first two spaces.
+		if from == 0 {
+			if i := strings.Index(line, "  "); i >= 0 {
+				from = i
+			}
+		}
+		i := strings.Index(line[from:], c)
+		if i < 0 {
+			out = append(out, -1)
+			continue
+		}
+		out = append(out, displayWidth(line[:from+i]))
+		from += i + len(c)
+	}
+	return out
+}
+
+func TestChartGender(t *testing.T) {
+	_, errOut, err := runChartArgs(t, "--gender", "other", "1990-05-17")
+	if !errors.Is(err, errUsage) || !strings.Contains(errOut, `the gender must be "male" or "female"`) {
+		t.Errorf("--gender other: %v, %q", err, errOut)
+	}
+	out, _, err := runChartArgs(t, "1990-05-17", "14")
+	if err != nil || !strings.Contains(out, "no gender: give --gender male|female for the 대운") || strings.Contains(out, "나이") {
+		t.Errorf("without --gender: %v\n%s", err, out)
+	}
+	out, _, err = runChartArgs(t, "--json", "1990-05-17", "14")
+	if err != nil || !strings.Contains(out, `"luck": null`) {
+		t.Errorf("--json without --gender: %v\n%s", err, out)
 	}
 }
 

@@ -331,7 +331,10 @@ function showConventions(p, s) {
 
 // drawChart draws the traditional chart (사주 명식): four columns, read
 // right to left (연주 at the right), each a stem (천간) over a branch (지지),
-// every character coloured by its element.
+// every character coloured by its element; above the stem its 십신, under
+// the branch the 십신 of its 정기, its 지장간, the day stem's 12운성 on it,
+// its 12신살 and 납음, as a 만세력 shows them. Then the relations, drawn
+// between the columns they join, and the ten 대운 as a scrollable row.
 function drawChart(s) {
   const chart = $("#chart");
   chart.textContent = "";
@@ -349,15 +352,54 @@ function drawChart(s) {
     h.append(el("span", "rowhangul", hangul), el("span", "rowhanja", hanja), el("span", "en", en));
     return h;
   };
+  // derivedRow adds a row of small cells, one per column, from f(pillar).
+  const derivedRow = (key, hangul, hanja, en, f) => {
+    chart.append(rowHead(hangul, hanja, en));
+    for (const c of COLUMNS) {
+      const p = s.pillars[c.key];
+      const d = el("div", "d d-" + key + (p ? "" : " none"));
+      d.dataset.pos = c.key;
+      if (p) f(d, p, c.key);
+      else d.textContent = "—";
+      chart.append(d);
+    }
+  };
+  derivedRow("stg", "십신", "十神", "ten god", (d, p, key) => {
+    d.textContent = p.stem_ten_god;
+    if (key === "day") d.classList.add("me");
+  });
   chart.append(rowHead("천간", "天干", "stem"));
   for (const c of COLUMNS) chart.append(cell(s.pillars[c.key], "stem", c.key === "day"));
   chart.append(rowHead("지지", "地支", "branch"));
   for (const c of COLUMNS) chart.append(cell(s.pillars[c.key], "branch", false));
+  derivedRow("btg", "십신", "十神", "ten god", (d, p) => {
+    d.textContent = p.branch_ten_god;
+  });
+  derivedRow("hidden", "지장간", "支藏干", "hidden", (d, p) => {
+    for (const h of p.hidden_stems) {
+      const e = el("span", "hs el-" + STEM_ELEMENT[h.stem]);
+      e.title = `${h.stem} ${h.hanja} ${h.days}일 · ${h.ten_god}`;
+      e.append(el("span", "hs-stem", h.stem), el("span", "hs-days", String(h.days)));
+      d.append(e);
+    }
+  });
+  derivedRow("stage", "12운성", "運星", "stage", (d, p) => {
+    d.textContent = p.twelve_stage;
+  });
+  derivedRow("sinsal", "12신살", "神殺", "sinsal", (d, p) => {
+    d.textContent = p.sinsal;
+  });
+  derivedRow("nayin", "납음", "納音", "nayin", (d, p) => {
+    d.append(el("span", "nayin-name", p.nayin.name), el("span", "nayin-hanja el-text-" + p.nayin.element, p.nayin.hanja));
+  });
   chart.append(el("div", "corner"));
   for (const c of COLUMNS) {
     const p = s.pillars[c.key];
     chart.append(el("div", "ganji", p ? p.hangul + " " + p.hanja : "—"));
   }
+
+  drawRelations(s);
+  drawLuck(s.luck);
 
   const dm = BY_KEY[s.day_master_element];
   const daymaster = $("#daymaster");
@@ -385,6 +427,99 @@ function drawChart(s) {
       el("span", "tag", e.key === s.weakest_element ? "가장 약함 · weakest" : ""));
     els.append(row);
   }
+  const voids = el("div", "voids");
+  voids.append(el("span", "k", "공망 (空亡) · void"), el("span", "v", s.void_branches.join(" ")));
+  daymaster.append(voids);
+}
+
+// The kinds of relation that clash rather than combine, drawn dashed.
+const CLASHES = new Set(["천간충", "충", "형", "파", "해", "원진", "귀문"]);
+const RELATION_HANJA = {
+  천간합: "天干合", 천간충: "天干沖", 육합: "六合", 삼합: "三合", 반합: "半合", 방합: "方合",
+  충: "沖", 형: "刑", 파: "破", 해: "害", 원진: "怨嗔", 귀문: "鬼門",
+};
+
+// drawRelations draws each relation as a line under the chart's columns,
+// from the first to the last pillar it joins, with a dot on each of them
+// holding the stem or branch concerned.
+function drawRelations(s) {
+  const box = $("#relations");
+  box.textContent = "";
+  box.dataset.count = String(s.relations.length);
+  if (s.relations.length === 0) {
+    box.append(el("p", "hint none", "없음 · no 합, 충, 형, 파, 해, 원진 or 귀문 between the pillars"));
+    return;
+  }
+  const col = Object.fromEntries(COLUMNS.map((c, i) => [c.key, i]));
+  for (const r of s.relations) {
+    const stems = r.kind === "천간합" || r.kind === "천간충";
+    const idx = r.pillars.map((p) => col[p]);
+    const lo = Math.min(...idx);
+    const hi = Math.max(...idx);
+    const label = el("div", "rel-kind");
+    label.append(el("span", "rel-name", r.kind), el("span", "rel-hanja", RELATION_HANJA[r.kind] || ""));
+    if (r.element) label.append(el("span", "rel-el el-text-" + r.element, "→ " + BY_KEY[r.element].hangul));
+    const span = el("div", "rel-span " + (CLASHES.has(r.kind) ? "clash" : r.element ? "el-line-" + r.element : "combine"));
+    span.style.gridColumn = `${lo + 2} / ${hi + 3}`;
+    span.style.setProperty("--n", String(hi - lo + 1));
+    for (const p of r.pillars) {
+      const pillar = s.pillars[p];
+      const dot = el("span", "rel-dot", stems ? pillar.hanja[0] : pillar.hanja[1]);
+      dot.style.gridColumn = String(col[p] - lo + 1);
+      dot.title = p;
+      span.append(dot);
+    }
+    const row = el("div", "rel");
+    row.dataset.kind = r.kind;
+    row.dataset.pillars = r.pillars.join(" ");
+    row.title = `${r.kind} ${RELATION_HANJA[r.kind] || ""}: ${r.pillars.join(", ")}${r.element ? " → " + r.element : ""}`;
+    row.append(label, span);
+    box.append(row);
+  }
+}
+
+// drawLuck draws the ten 대운 right to left, as a chart is read: the first
+// at the right, each under its starting age. The row is reversed in CSS
+// (row-reverse), so it starts scrolled to its right end, where the first
+// ones are, at any width; the one running today is marked.
+function drawLuck(luck) {
+  const box = $("#luck");
+  const info = $("#luck-info");
+  box.textContent = "";
+  info.textContent = "";
+  box.hidden = !luck;
+  if (!luck) {
+    box.dataset.direction = "";
+    info.append("성별이 없으면 대운을 계산하지 않습니다. ", el("span", "en", "No gender, no luck pillars (luck: null): set a gender to see them."));
+    return;
+  }
+  box.dataset.direction = luck.direction;
+  info.append(
+    (luck.direction === "forward" ? "순행 順行" : "역행 逆行") + " · 대운수 " + luck.start_age + " · 첫 대운 " + luck.start_at.slice(0, 10) + " ",
+    el("span", "en", luck.direction + (luck.approximate ? ", approximate: the birth hour is unknown, noon stands in" : "")),
+  );
+  const now = Date.now();
+  for (let k = 0; k < luck.pillars.length; k++) {
+    const p = luck.pillars[k];
+    const next = luck.pillars[k + 1];
+    const current = Date.parse(p.start_at) <= now && (!next || now < Date.parse(next.start_at));
+    const card = el("div", "luck-pillar" + (current ? " current" : ""));
+    card.dataset.index = String(p.index);
+    card.title = `${p.index}: ${p.hangul} ${p.hanja}, ${p.start_at.slice(0, 10)}`;
+    const se = STEM_ELEMENT[p.stem];
+    const be = BRANCH_ELEMENT[p.branch];
+    card.append(
+      el("span", "luck-age", String(p.start_age)),
+      el("span", "luck-year", p.start_at.slice(0, 4)),
+      el("span", "luck-tg", p.stem_ten_god),
+      el("span", "luck-char el-" + se, p.stem),
+      el("span", "luck-char el-" + be, p.branch),
+      el("span", "luck-tg", p.branch_ten_god),
+      el("span", "luck-stage", p.twelve_stage),
+    );
+    box.append(card);
+  }
+  box.scrollLeft = 0; // the right end, in a row-reverse box
 }
 
 // cell draws one character of the chart: hangul large, hanja small, and its
@@ -405,6 +540,7 @@ function cell(p, part, isMe) {
   c.title = `${hangul} ${hanja}: ${yang ? "양" : "음"}${e.hangul} (${yang ? "yang" : "yin"} ${element})`;
   c.append(el("span", "big", hangul), el("span", "small", hanja), el("span", "elem", (yang ? "+" : "−") + e.hangul + e.hanja));
   if (isMe) c.append(el("span", "badge", "일간"));
+  if (part === "branch" && p.void) c.append(el("span", "void", "공망"));
   return c;
 }
 
