@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage/sqlite"
 )
 
 const keysUsage = `usage:
@@ -89,7 +88,7 @@ func runKeysCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err := auth.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
-	return withDB(ctx, getenv, d.db, true, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, true, stderr, func(db *database) error {
 		secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
 		if errors.Is(err, profile.ErrNotFound) {
 			return fmt.Errorf("no account %s", quoteArg(*account))
@@ -112,7 +111,7 @@ func runKeysList(ctx context.Context, args []string, getenv func(string) string,
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		keys, err := db.ListKeys(ctx)
 		if err != nil {
 			return err
@@ -138,7 +137,7 @@ func runKeysRevoke(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
 			return err
 		}
@@ -176,7 +175,7 @@ func runKeysLimits(ctx context.Context, args []string, getenv func(string) strin
 	if set["burst"] {
 		bp = burst
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
 		if err := keyErr(err, id); err != nil {
 			return err
