@@ -77,6 +77,7 @@ type Options struct {
 type Limiter struct {
 	client     redis.Scripter
 	closer     func() error
+	ping       func(context.Context) error
 	prefix     string
 	log        *slog.Logger
 	retryAfter int64 // ns
@@ -90,11 +91,12 @@ type Limiter struct {
 
 var _ auth.Limiter = (*Limiter)(nil)
 
-// Open connects to the Redis at url, "redis://[user:password@]host:port/db",
-// "rediss://…" or "unix:///path/to/redis.sock", with short timeouts (a
-// limiter must not hold a request up), and checks that it answers. The
-// error never contains the URL's password.
-func Open(ctx context.Context, url string, opts Options) (*Limiter, error) {
+// Open returns a limiter on the Redis at url,
+// "redis://[user:password@]host:port/db", "rediss://…" or
+// "unix:///path/to/redis.sock", with short timeouts (a limiter must not
+// hold a request up). It does not wait for Redis: see [Limiter.Ping]. The
+// error, for a URL that does not parse, never contains its password.
+func Open(url string, opts Options) (*Limiter, error) {
 	o, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, errors.New("redis: the URL does not parse (want redis://host:port/db or unix:///path/to/redis.sock)")
@@ -106,15 +108,21 @@ func Open(ctx context.Context, url string, opts Options) (*Limiter, error) {
 	o.DialerRetries = 1
 	o.ContextTimeoutEnabled = true
 	c := redis.NewClient(o)
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := c.Ping(pctx).Err(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("redis: ping %s: %w", o.Addr, err)
-	}
 	l := New(c, opts)
 	l.closer = c.Close
+	l.ping = func(ctx context.Context) error { return c.Ping(ctx).Err() }
 	return l, nil
+}
+
+// Ping checks that Redis answers, for a limiter made by [Open].
+func (l *Limiter) Ping(ctx context.Context) error {
+	if l.ping == nil {
+		return nil
+	}
+	if err := l.ping(ctx); err != nil {
+		return fmt.Errorf("redis: ping: %w", err)
+	}
+	return nil
 }
 
 // New returns a limiter on client (a *redis.Client, ring or cluster

@@ -240,8 +240,11 @@ func TestRealRedis(t *testing.T) {
 	var ls []*Limiter
 	var bs []auth.Bucket
 	for range 3 {
-		l, err := Open(ctx, u, Options{})
+		l, err := Open(u, Options{})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Ping(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { l.Close() })

@@ -44,7 +44,9 @@ export PALJA_LOG_LEVEL=warn
 LUA=$PWD/scripts/load/put.lua
 
 "$tmp/baseline" -addr 127.0.0.1:8089 &
-sqlite() { (cd "$tmp" && PALJA_DATABASE_URL= PALJA_REDIS_URL= PALJA_ENCRYPTION_KEYS= exec "$PALJA" "$@"); }
+# Runs palja on SQLite in $tmp; always in a subshell (&, $(…)), where exec
+# makes the job's pid palja's own.
+sqlite() { cd "$tmp" && PALJA_DATABASE_URL= PALJA_REDIS_URL= PALJA_ENCRYPTION_KEYS= exec "$PALJA" "$@"; }
 sqlite serve --addr 127.0.0.1:18090 >"$tmp/sqlite.log" 2>&1 &
 for i in 1 2 3; do
   "$PALJA" serve --addr 127.0.0.1:1808$i >"$tmp/pg$i.log" 2>&1 &
@@ -54,7 +56,7 @@ for port in 8089 18090 18081 18082 18083; do
 done
 
 profile() { # port key external_id
-  curl -sf -o /dev/null 127.0.0.1:$1/v1/profiles -H "X-API-Key: $2" -H 'Content-Type: application/json' \
+  curl -sS --fail-with-body -o /dev/null 127.0.0.1:$1/v1/profiles -H "X-API-Key: $2" -H 'Content-Type: application/json' \
     -d "{\"name\":\"김영희\",\"birth_year\":1990,\"birth_month\":5,\"birth_day\":15,\"birth_hour\":10,\"external_id\":\"$3\"}"
 }
 SQLITE_KEY=$(sqlite keys create --name fast --rate 1000000 --burst 1000000 2>/dev/null)
