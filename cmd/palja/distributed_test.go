@@ -232,3 +232,31 @@ func TestDistributedWrites(t *testing.T) {
 		t.Errorf("ETag %s after 2×%d PUTs through two instances, want %s: updates were lost", r.header.Get("ETag"), n, want)
 	}
 }
+
+// TestDistributedConfig needs no server: a database URL without
+// PALJA_ENCRYPTION_KEYS is refused before anything is opened, and neither
+// a database URL nor a Redis URL that does not parse is echoed (either may
+// hold a password).
+func TestDistributedConfig(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"keys", "list"}, {"reencrypt"}, {"serve", "--addr", "127.0.0.1:0"}} {
+		_, errOut, err := runCLI(t, map[string]string{"PALJA_DATABASE_URL": "postgres://u:pw@127.0.0.1:1/db"}, args...)
+		if err == nil || !strings.Contains(err.Error(), "PALJA_ENCRYPTION_KEYS is required") {
+			t.Errorf("%v without PALJA_ENCRYPTION_KEYS: %v %s", args, err, errOut)
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files written: %v", entries)
+	}
+	_, errOut, err := runCLI(t, map[string]string{"PALJA_DATABASE_URL": "postgres://u:s3cret@host:notaport/db", "PALJA_ENCRYPTION_KEYS": testEncryptionKeys}, "keys", "list")
+	if err == nil || strings.Contains(err.Error()+errOut, "s3cret") {
+		t.Errorf("a bad database URL: %v %s; want an error without the password", err, errOut)
+	}
+	_, errOut, err = runCLI(t, map[string]string{"PALJA_REDIS_URL": "redis://u:s3cret@host:notaport/0", "PALJA_DB": "p.db"}, "serve", "--addr", "127.0.0.1:0")
+	if err == nil || strings.Contains(err.Error()+errOut, "s3cret") || !strings.Contains(err.Error(), "PALJA_REDIS_URL") {
+		t.Errorf("a bad Redis URL: %v %s; want an error naming the variable, without the password", err, errOut)
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("files written by serve with a bad Redis URL: %v", entries)
+	}
+}

@@ -24,7 +24,8 @@ const keysUsage = `usage:
   palja keys limits KEY_ID [--rate R] [--burst B]
 
 KEY_ID is the key's id (key_…, as keys list shows it), never its secret.
-Flags may come before or after KEY_ID; every command takes --db FILE.
+Flags may come before or after KEY_ID; every command takes --db FILE
+(or --database-url URL for PostgreSQL).
 --rate is requests per second and --burst the bucket's capacity; 0 (or
 leaving the flag out of create) means the server's default, PALJA_RATE or
 PALJA_BURST. keys limits changes only the flags given, at least one.

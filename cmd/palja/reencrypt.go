@@ -8,7 +8,7 @@ import (
 	"github.com/palja/palja/storage/sqlite"
 )
 
-const reencryptUsage = `usage: palja reencrypt [--db FILE] [--batch N]
+const reencryptUsage = `usage: palja reencrypt [--db FILE | --database-url URL] [--batch N]
 
 Re-encrypts every profile under the active encryption key (the first of
 PALJA_ENCRYPTION_KEYS), while serve runs; run it again to resume. The

@@ -74,6 +74,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer ln.Close()
 
+	// Before the database: a Redis URL that does not parse must fail
+	// before any file is created.
+	limiter, err := openLimiter(ctx, *redisURL, logger)
+	if err != nil {
+		return err
+	}
+	if limiter != nil {
+		defer limiter.Close()
+	}
 	db, err := openDB(ctx, getenv, d, true, stderr)
 	if err != nil {
 		return err
@@ -81,13 +90,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	if err := bootstrapKey(ctx, db, stderr); err != nil {
 		return err
-	}
-	limiter, err := openLimiter(ctx, *redisURL, logger)
-	if err != nil {
-		return err
-	}
-	if limiter != nil {
-		defer limiter.Close()
 	}
 
 	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ping}
