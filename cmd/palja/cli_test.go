@@ -504,7 +504,7 @@ func TestKeyNames(t *testing.T) {
 // escape, line break or tab reaches the output, and very long ones are cut.
 func TestKeysListEscapesStoredNames(t *testing.T) {
 	db, _ := newDB(t)
-	sdb, err := openDB(context.Background(), fakeEnv(nil), db, false, &bytes.Buffer{})
+	sdb, err := openDB(context.Background(), fakeEnv(nil), dbFlags{db: db}, false, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
-	"github.com/palja/palja/storage/sqlite"
 )
 
 const keysUsage = `usage:
@@ -25,7 +24,8 @@ const keysUsage = `usage:
   palja keys limits KEY_ID [--rate R] [--burst B]
 
 KEY_ID is the key's id (key_…, as keys list shows it), never its secret.
-Flags may come before or after KEY_ID; every command takes --db FILE.
+Flags may come before or after KEY_ID; every command takes --db FILE
+(or --database-url URL for PostgreSQL).
 --rate is requests per second and --burst the bucket's capacity; 0 (or
 leaving the flag out of create) means the server's default, PALJA_RATE or
 PALJA_BURST. keys limits changes only the flags given, at least one.
@@ -89,7 +89,7 @@ func runKeysCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err := auth.CheckLimits(*rate, *burst); err != nil {
 		return usageError(fs, "--%v", err)
 	}
-	return withDB(ctx, getenv, d.db, true, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, true, stderr, func(db *database) error {
 		secret, k, err := db.CreateKey(ctx, n, *account, *rate, *burst)
 		if errors.Is(err, profile.ErrNotFound) {
 			return fmt.Errorf("no account %s", quoteArg(*account))
@@ -112,7 +112,7 @@ func runKeysList(ctx context.Context, args []string, getenv func(string) string,
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		keys, err := db.ListKeys(ctx)
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func runKeysRevoke(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		if err := keyErr(db.RevokeKey(ctx, id), id); err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func runKeysLimits(ctx context.Context, args []string, getenv func(string) strin
 	if set["burst"] {
 		bp = burst
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, *d, false, stderr, func(db *database) error {
 		r, b, err := db.SetKeyLimits(ctx, id, rp, bp)
 		if err := keyErr(err, id); err != nil {
 			return err

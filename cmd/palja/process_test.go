@@ -158,8 +158,14 @@ func startServe(t testing.TB, db, addr string, flags ...string) *proc {
 // launchServe starts `palja serve` without waiting for it to be ready.
 func launchServe(t testing.TB, db, addr string, flags ...string) *proc {
 	t.Helper()
+	return launchServeEnv(t, paljaEnv(db, addr), addr, flags...)
+}
+
+// launchServeEnv starts `palja serve` with the environment env.
+func launchServeEnv(t testing.TB, env []string, addr string, flags ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...)
-	cmd.Env = paljaEnv(db, addr)
+	cmd.Env = env
 	p := &proc{t: t, cmd: cmd, addr: addr, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/palja/palja/storage/sqlite"
 )
 
-const reencryptUsage = `usage: palja reencrypt [--db FILE] [--batch N]
+const reencryptUsage = `usage: palja reencrypt [--db FILE | --database-url URL] [--batch N]
 
 Re-encrypts every profile under the active encryption key (the first of
 PALJA_ENCRYPTION_KEYS), while serve runs; run it again to resume. The
@@ -32,7 +32,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 	if *batch < 1 {
 		return usageError(fs, "--batch must be at least 1")
 	}
-	return withDB(ctx, getenv, d.db, false, stderr, func(db *sqlite.DB) error {
+	return withDB(ctx, getenv, d, false, stderr, func(db *database) error {
 		n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
 			fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
 		})

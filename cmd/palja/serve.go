@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/palja/palja/auth"
+	"github.com/palja/palja/auth/redislimit"
 	"github.com/palja/palja/profile"
 )
 
@@ -30,6 +32,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", envOr(getenv, "PALJA_ADDR", "127.0.0.1:8080"), "listen address (env PALJA_ADDR)")
 	rate := fs.Float64("rate", env.float("rate", "PALJA_RATE", 10), "requests per second per API key without limits of its own (env PALJA_RATE)")
 	burst := fs.Int("burst", env.int("burst", "PALJA_BURST", 20), "burst per API key without limits of its own (env PALJA_BURST)")
+	redisURL := fs.String("redis-url", getenv("PALJA_REDIS_URL"), "Redis URL, redis://host:port/db or unix:///path/redis.sock: one rate-limit bucket per key shared by every instance (env PALJA_REDIS_URL)")
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list of scheme://host[:port] (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
@@ -71,7 +74,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer ln.Close()
 
-	db, err := openDB(ctx, getenv, d.db, true, stderr)
+	// Before the database: a Redis URL that does not parse must fail
+	// before any file is created.
+	limiter, err := openLimiter(ctx, *redisURL, logger)
+	if err != nil {
+		return err
+	}
+	if limiter != nil {
+		defer limiter.Close()
+	}
+	db, err := openDB(ctx, getenv, d, true, stderr)
 	if err != nil {
 		return err
 	}
@@ -81,11 +93,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ping}
-	if err := webConfig(&cfg, *cors); err != nil {
+	if limiter != nil {
+		cfg.Limiter = limiter
+	}
+	if err := webConfig(&cfg, *cors, distributedCollectors(db, limiter)...); err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           profile.NewHandler(logger, db.Profiles(), db, cfg),
+		Handler:           profile.NewHandler(logger, db.profiles, db, cfg),
 		ReadHeaderTimeout: *readHeader,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -93,7 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxHeaderBytes:    2 << 20, // room for a 1 MB X-API-Key to get a JSON 401
 		ErrorLog:          slogErrorLog(logger),
 	}
-	logger.Info("palja listening", "addr", ln.Addr().String(), "db", d.db)
+	logger.Info("palja listening", "addr", ln.Addr().String(), "db", db.where, "shared_rate_limits", limiter != nil)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -127,4 +142,23 @@ func bootstrapKey(ctx context.Context, db interface {
 	}
 	fmt.Fprintf(stderr, "palja: created the first API key %s (account %s). It is shown only once:\n\n    %s\n\n", k.ID, k.AccountID, secret)
 	return nil
+}
+
+// openLimiter returns the Redis limiter of url, or nil for "" (buckets in
+// this process). An unreachable Redis is not fatal: it is logged, and the
+// limiter serves from per-instance buckets until Redis answers.
+func openLimiter(ctx context.Context, url string, logger *slog.Logger) (*redislimit.Limiter, error) {
+	if url == "" {
+		return nil, nil
+	}
+	l, err := redislimit.Open(url, redislimit.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("PALJA_REDIS_URL (--redis-url): %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := l.Ping(pctx); err != nil {
+		logger.Warn("redis does not answer at start: rate limits use per-instance buckets until it does", "err", err)
+	}
+	return l, nil
 }

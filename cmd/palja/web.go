@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/palja/palja/docs"
 	"github.com/palja/palja/profile"
@@ -29,12 +30,16 @@ var playgroundFiles embed.FS
 //     GET /metrics.
 //   - GET /openapi.json, the OpenAPI document of the API.
 //   - GET /, the playground page, with its files under /playground/.
-func webConfig(cfg *profile.Config, corsOrigins string) error {
+//
+// extra collectors (distributed mode's: the PostgreSQL pool, the Redis
+// limiter) are served with the others.
+func webConfig(cfg *profile.Config, corsOrigins string, extra ...prometheus.Collector) error {
 	if origins := splitOrigins(corsOrigins); len(origins) > 0 {
 		cfg.Middleware = append(cfg.Middleware, corsHandler(origins))
 	}
 
 	m := newMetrics()
+	m.reg.MustRegister(extra...)
 	cfg.Metrics = m
 	page, err := fs.Sub(playgroundFiles, "playground")
 	if err != nil {
