@@ -5,10 +5,20 @@ package main
 // time.
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/palja/palja/auth"
 )
@@ -68,5 +78,156 @@ func TestLockoutAttack(t *testing.T) {
 	}
 	if attacker[429] == 0 || attacker[200] != 0 {
 		t.Errorf("the flood was not limited: %v", attacker)
+	}
+}
+
+// peakRSS is the peak resident set size of process pid (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Skip("no VmHWM in /proc status")
+	return 0
+}
+
+// TestHeaderMemoryAttack: 100 connections at once, without a key, each
+// sending a 1.9 MB X-API-Key header, as fast as the server reads. Each is
+// answered 431 after at most --max-header-bytes (+4 KiB), so the server's
+// peak RSS grows by little (on the old 2 MiB limit it grew by hundreds of
+// MB), and an honest request during the attack is served.
+func TestHeaderMemoryAttack(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	honest := createKey(t, db)
+	p := startServe(t, db, freeAddr(t))
+	c := newAPIClient(p.base(), honest)
+	defer c.close()
+	c.must(t, "GET", "/v1/profiles", "")
+	before := peakRSS(t, p.cmd.Process.Pid)
+
+	huge := "GET /v1/profiles HTTP/1.1\r\nHost: x\r\nX-API-Key: pj_live_" + strings.Repeat("A", 1900_000) + "\r\n\r\n"
+	statuses := make(chan int, 100)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			r, err := rawExchange(p.addr, huge, nil)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			statuses <- r.status
+		})
+	}
+	honestStatus := c.must(t, "GET", "/v1/profiles", "").status
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	after := peakRSS(t, p.cmd.Process.Pid)
+	t.Logf("peak RSS %.1f MB before, %.1f MB after 100 × 1.9 MB headers; attack statuses %v; honest %d",
+		float64(before)/1e6, float64(after)/1e6, got, honestStatus)
+	if honestStatus != 200 {
+		t.Errorf("honest request during the attack: %d", honestStatus)
+	}
+	if got[431] != 100 {
+		t.Errorf("attack statuses %v (0: no answer), want 100 × 431", got)
+	}
+	if grown := after - before; grown > 64<<20 {
+		t.Errorf("peak RSS grew by %.1f MB under the header attack, want under 64 MB", float64(grown)/1e6)
+	}
+}
+
+// TestConnectionFlood: with 256 file descriptors (prlimit), 400 clients
+// keep opening keep-alive connections and leaving them idle, more than the
+// process could hold. serve caps its connections below the descriptor limit
+// and closes idle ones when near the cap, so an honest client opening a new
+// connection for each request is served every time, within seconds (before:
+// accept failed with "too many open files" and the request timed out).
+func TestConnectionFlood(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("prlimit not found")
+	}
+	db := filepath.Join(t.TempDir(), "p.db")
+	honest := createKey(t, db)
+	addr := freeAddr(t)
+	p := launchCmd(t, exec.Command(prlimit, "--nofile=256:256", paljaBinary(t), "serve"), db, addr)
+	p.waitReady()
+
+	stop := make(chan struct{})
+	flooding := make(chan struct{}) // closed once 400 flood connections were answered
+	var once sync.Once
+	var wg sync.WaitGroup
+	var held atomic.Int64
+	for range 400 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					continue
+				}
+				conn.SetDeadline(time.Now().Add(20 * time.Second))
+				br := bufio.NewReader(conn)
+				if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err == nil {
+					if res, err := http.ReadResponse(br, nil); err == nil {
+						io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						if held.Add(1) >= 400 {
+							once.Do(func() { close(flooding) })
+						}
+						// Idle until the server closes it, or the test ends.
+						go func() { <-stop; conn.Close() }()
+						br.ReadByte()
+					}
+				}
+				conn.Close()
+			}
+		})
+	}
+	select {
+	case <-flooding:
+	case <-p.done:
+		t.Fatalf("serve exited: %s", p.stderr.String())
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	statuses := map[int]int{}
+	var slowest time.Duration
+	for range 10 {
+		start := time.Now()
+		req, _ := http.NewRequest("GET", p.base()+"/v1/profiles", nil)
+		req.Header.Set("X-API-Key", honest)
+		res, err := hc.Do(req)
+		slowest = max(slowest, time.Since(start))
+		if err != nil {
+			statuses[0]++
+			continue
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		statuses[res.StatusCode]++
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("honest client during a flood of 400 idle keep-alive connections (nofile 256): %v, slowest %v; %d connections answered to the flood",
+		statuses, slowest.Round(time.Millisecond), held.Load())
+	if statuses[200] != 10 {
+		t.Errorf("honest client: statuses %v (0: no answer), want 10 × 200", statuses)
+	}
+	if strings.Contains(p.stderr.String(), "too many open files") {
+		t.Errorf("serve ran out of file descriptors:\n%.2000s", p.stderr.String())
 	}
 }

@@ -158,7 +158,13 @@ func startServe(t testing.TB, db, addr string, flags ...string) *proc {
 // launchServe starts `palja serve` without waiting for it to be ready.
 func launchServe(t testing.TB, db, addr string, flags ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...)
+	return launchCmd(t, exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...), db, addr)
+}
+
+// launchCmd starts cmd, a `palja serve` (perhaps behind a wrapper such as
+// prlimit), with the environment of db and addr.
+func launchCmd(t testing.TB, cmd *exec.Cmd, db, addr string) *proc {
+	t.Helper()
 	cmd.Env = paljaEnv(db, addr)
 	p := &proc{t: t, cmd: cmd, addr: addr, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr

@@ -33,6 +33,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list of scheme://host[:port] (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
+	idle := fs.Duration("idle-timeout", 30*time.Second, "how long a keep-alive connection may stay idle between requests")
+	maxHeader := fs.Int("max-header-bytes", 32<<10, "largest request line and headers accepted, in bytes (larger: 431)")
+	maxConns := fs.Int("max-conns", 1024, "connections open at once (also capped by the file descriptor limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +51,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError(fs, "--read-header-timeout must be positive")
 	case *grace < 0:
 		return usageError(fs, "--shutdown-timeout must not be negative")
+	case *idle <= 0:
+		return usageError(fs, "--idle-timeout must be positive")
+	case *maxHeader < 1<<10 || *maxHeader > 1<<20:
+		return usageError(fs, "--max-header-bytes must be between 1024 and 1048576")
+	case *maxConns <= 0:
+		return usageError(fs, "--max-conns must be a positive integer")
 	}
 	if err := checkOrigins(*cors); err != nil {
 		if setFlags(fs)["cors-origins"] {
@@ -89,14 +98,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ReadHeaderTimeout: *readHeader,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    2 << 20, // room for a 1 MB X-API-Key to get a JSON 401
+		IdleTimeout:       *idle,
+		MaxHeaderBytes:    *maxHeader,
 		ErrorLog:          slogErrorLog(logger),
 	}
-	logger.Info("palja listening", "addr", ln.Addr().String(), "db", d.db)
+	conns := connCap(*maxConns)
+	logger.Info("palja listening", "addr", ln.Addr().String(), "db", d.db, "max_conns", conns)
+	lim := newLimitListener(ln, srv, conns, func(on bool, open int64) {
+		if on {
+			logger.Warn("many connections: keep-alives off, idle connections closed", "open", open, "max_conns", conns)
+		} else {
+			logger.Info("connections back to normal: keep-alives on", "open", open)
+		}
+	})
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lim) }()
 	select {
 	case err := <-errc:
 		return err
