@@ -6,6 +6,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -230,4 +232,36 @@ func TestConnectionFlood(t *testing.T) {
 	if strings.Contains(p.stderr.String(), "too many open files") {
 		t.Errorf("serve ran out of file descriptors:\n%.2000s", p.stderr.String())
 	}
+}
+
+// TestWrongKeyRefused: serve on a database whose profiles are sealed under
+// k1, given other material for k1, exits 1 at once with a message naming
+// the key id, and serves nothing (before: it started, /readyz said 200, every
+// existing profile was a 500 and new ones were sealed under the wrong key).
+func TestWrongKeyRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	key := createKey(t, db)
+	p := startServe(t, db, freeAddr(t))
+	c := newAPIClient(p.base(), key)
+	created := c.must(t, "POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15}`)
+	if created.status != 201 {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	c.close()
+	p.kill()
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, paljaBinary(t), "serve")
+	cmd.Env = append(paljaEnv(db, addr), "PALJA_ENCRYPTION_KEYS="+encKey("k1", 0x55)) // the last value wins
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("serve with other material under k1: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `key "k1"`) || strings.Contains(string(out), "palja listening") {
+		t.Errorf("serve's message does not name the key id, or it listened:\n%s", out)
+	}
+	t.Logf("refused: %s", strings.TrimSpace(string(out)))
 }

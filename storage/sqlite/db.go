@@ -78,8 +78,11 @@ type DB struct {
 }
 
 // Open opens (creating it if needed) the SQLite database at path, brings
-// its schema up to date, and checks that kr holds every key that stored
-// ciphertexts were sealed under. The database file is a path, not a URI.
+// its schema up to date, checks that kr holds every key that stored
+// ciphertexts were sealed under, and that each of its keys is the one that
+// sealed the data under its id (a check value per key id, see
+// [sealed.Sealer.VerifyCheck]; the error wraps [sealed.ErrWrongKey] and
+// names the key id). The database file is a path, not a URI.
 // Its errors read "sqlite: open <path>: <cause>".
 func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*DB, error) {
 	if kr == nil {
@@ -130,6 +133,9 @@ func (db *DB) open(ctx context.Context, path, sync string) error {
 	}
 	if err := migrate(ctx, conn, db.wdb.Rebind, db.now()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := db.verifyKeys(ctx, conn); err != nil {
+		return err
 	}
 	if err := db.w.st.prepare(ctx, conn, db.wdb.Rebind, onWriter); err != nil {
 		return err
