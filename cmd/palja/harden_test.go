@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -264,4 +265,100 @@ func TestWrongKeyRefused(t *testing.T) {
 		t.Errorf("serve's message does not name the key id, or it listened:\n%s", out)
 	}
 	t.Logf("refused: %s", strings.TrimSpace(string(out)))
+}
+
+// failSyncShim is a shared library for LD_PRELOAD that makes fsync and
+// fdatasync fail with EIO while the file named by $FAILSYNC_FLAG exists: a
+// disk that refuses to sync, for SQLite (which syncs through libc).
+const failSyncShim = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+static int failing(void) { const char *p = getenv("FAILSYNC_FLAG"); return p && access(p, F_OK) == 0; }
+int fsync(int fd) { if (failing()) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync"); return f(fd); }
+int fdatasync(int fd) { if (failing()) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync"); return f(fd); }
+`
+
+// TestFailedCommitStops: when the commit's fsync fails (EIO), the writes
+// of that group are answered 500 and serve acknowledges no write after it:
+// it reports not ready and exits 1 with a message saying why. After a
+// restart every acknowledged write is there, and a POST answered 500 and
+// retried with its Idempotency-Key leaves exactly one profile, whether the
+// failed commit reached the disk or not (before: serve went on writing and
+// acknowledging on top of a log it could not trust, and the README said the
+// 500'd writes were not stored, while after a restart they were).
+func TestFailedCommitStops(t *testing.T) {
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	dir := t.TempDir()
+	src, shim := filepath.Join(dir, "failsync.c"), filepath.Join(dir, "failsync.so")
+	if err := os.WriteFile(src, []byte(failSyncShim), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", shim, src, "-ldl").CombinedOutput(); err != nil {
+		t.Skipf("cannot build the LD_PRELOAD shim: %v\n%s", err, out)
+	}
+	db, flag := filepath.Join(dir, "p.db"), filepath.Join(dir, "fail-now")
+	key := createKey(t, db)
+	p := launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "LD_PRELOAD="+shim, "FAILSYNC_FLAG="+flag)
+	p.waitReady()
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	const body = `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"a"}`
+	if r := c.must(t, "POST", "/v1/profiles", body); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := c.must(t, "PUT", "/v1/profiles/a", `{"name":"이영희"}`); r.status != 200 {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+
+	// The disk now refuses to sync.
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const retried = `{"name":"박영희","birth_year":1991,"birth_month":6,"birth_day":16,"external_id":"b"}`
+	r, err := c.do("POST", "/v1/profiles", retried, "Idempotency-Key", "retry-me")
+	if err != nil || r.status != 500 {
+		t.Fatalf("POST while fsync fails: %v %v, want a 500", err, r)
+	}
+	checkAPIError(t, r, 500, "api_error")
+	// No write is acknowledged after it, and serve stops by itself.
+	for range 5 {
+		if r, err := c.do("PUT", "/v1/profiles/a", `{"name":"최영희"}`); err == nil && r.status < 300 {
+			t.Errorf("a PUT after the failed commit was acknowledged: %d", r.status)
+		}
+		if r, err := c.do("GET", "/readyz", ""); err == nil && r.status == 200 {
+			t.Errorf("/readyz after the failed commit: 200")
+		}
+	}
+	code, exited := p.wait(30 * time.Second)
+	if !exited || code != 1 || !strings.Contains(p.stderr.String(), "I/O error") {
+		t.Fatalf("serve after a failed commit: exited %v, status %d, want 1 and a message naming the I/O error\n%s", exited, code, p.stderr.String())
+	}
+
+	// Restarted on a disk that syncs again: what was acknowledged is
+	// there, and the retry of the 500'd POST leaves one profile "b".
+	os.Remove(flag)
+	p = startServe(t, db, freeAddr(t))
+	c = newAPIClient(p.base(), key)
+	defer c.close()
+	a := c.must(t, "GET", "/v1/profiles/a", "")
+	if a.status != 200 || a.header.Get("ETag") != `"v2"` || a.str("name") != "이**" {
+		t.Errorf("acknowledged profile after the restart: %d %s %s, want v2 with the PUT's name", a.status, a.header.Get("ETag"), a.body)
+	}
+	r = c.must(t, "POST", "/v1/profiles", retried, "Idempotency-Key", "retry-me")
+	if r.status != 201 {
+		t.Fatalf("retried POST: %d %s", r.status, r.body)
+	}
+	list := c.must(t, "GET", "/v1/profiles", "")
+	var page struct{ Data []map[string]any }
+	json.Unmarshal(list.body, &page)
+	t.Logf("the failed commit reached the disk: %v (retry replayed: %q); profiles after the retry: %d",
+		r.header.Get("Idempotent-Replayed") == "true", r.header.Get("Idempotent-Replayed"), len(page.Data))
+	if len(page.Data) != 2 {
+		t.Errorf("%d profiles after the retry, want 2 (a and one b)", len(page.Data))
+	}
 }

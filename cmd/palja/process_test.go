@@ -162,10 +162,10 @@ func launchServe(t testing.TB, db, addr string, flags ...string) *proc {
 }
 
 // launchCmd starts cmd, a `palja serve` (perhaps behind a wrapper such as
-// prlimit), with the environment of db and addr.
-func launchCmd(t testing.TB, cmd *exec.Cmd, db, addr string) *proc {
+// prlimit), with the environment of db and addr plus env (NAME=value).
+func launchCmd(t testing.TB, cmd *exec.Cmd, db, addr string, env ...string) *proc {
 	t.Helper()
-	cmd.Env = paljaEnv(db, addr)
+	cmd.Env = append(paljaEnv(db, addr), env...)
 	p := &proc{t: t, cmd: cmd, addr: addr, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -114,19 +115,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lim) }()
+	var failed <-chan struct{} // the store can no longer write safely
+	if f, ok := any(db).(interface{ Failed() <-chan struct{} }); ok {
+		failed = f.Failed()
+	}
+	var stopErr error
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-failed:
+		stopErr = errors.New("a database commit failed with an I/O error (see the log): stopped so as not to write on top of it; " +
+			"restart palja to recover the database (the writes answered 500 may or may not be stored)")
+		logger.Error("database commit failed with an I/O error: stopping")
 	}
 	logger.Info("shutting down", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return errors.Join(stopErr, fmt.Errorf("shutdown: %w", err))
 	}
 	logger.Info("stopped")
-	return nil
+	return stopErr
 }
 
 // bootstrapKey creates and prints a first API key when the database has none.

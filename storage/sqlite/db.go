@@ -181,11 +181,22 @@ func (db *DB) Ping(ctx context.Context) error {
 	if closed {
 		return ErrClosed
 	}
+	if f := db.w.failure.Load(); f != nil {
+		return *f
+	}
 	if err := db.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
+
+// Failed is closed once a commit has failed with an I/O error (a failed
+// fsync, a damaged file). From then on every write fails with
+// [ErrWriterFailed] and Ping fails: the writes of that commit may or may
+// not be on disk, and committing more on top of a log whose state is
+// unknown could cost acknowledged writes at the next recovery. The process
+// should stop; reopening the database recovers it.
+func (db *DB) Failed() <-chan struct{} { return db.w.failed }
 
 // Close waits for the writes already submitted to commit, then closes the
 // database. Writes submitted afterwards fail with [ErrClosed].
