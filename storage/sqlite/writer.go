@@ -75,7 +75,7 @@ type wtx struct {
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 	w := &writer{
-		conn:  conn,
+		conn:   conn,
 		queue:  make(chan *op, queue),
 		done:   make(chan struct{}),
 		failed: make(chan struct{}),
