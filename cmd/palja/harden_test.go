@@ -267,18 +267,41 @@ func TestWrongKeyRefused(t *testing.T) {
 	t.Logf("refused: %s", strings.TrimSpace(string(out)))
 }
 
-// failSyncShim is a shared library for LD_PRELOAD that makes fsync and
-// fdatasync fail with EIO while the file named by $FAILSYNC_FLAG exists: a
-// disk that refuses to sync, for SQLite (which syncs through libc).
-const failSyncShim = `#define _GNU_SOURCE
+// failShim is a shared library for LD_PRELOAD that breaks the disk for
+// SQLite (which reaches it through libc; Go's own I/O does not): fsync and
+// fdatasync fail with EIO while the file named by $FAILSYNC_FLAG exists,
+// and writes fail with ENOSPC while the one named by $FAILWRITE_FLAG does.
+const failShim = `#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
-static int failing(void) { const char *p = getenv("FAILSYNC_FLAG"); return p && access(p, F_OK) == 0; }
-int fsync(int fd) { if (failing()) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync"); return f(fd); }
-int fdatasync(int fd) { if (failing()) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync"); return f(fd); }
+static int flagged(const char *name) { const char *p = getenv(name); return p && access(p, F_OK) == 0; }
+int fsync(int fd) { if (flagged("FAILSYNC_FLAG")) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync"); return f(fd); }
+int fdatasync(int fd) { if (flagged("FAILSYNC_FLAG")) { errno = EIO; return -1; } int (*f)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync"); return f(fd); }
+ssize_t write(int fd, const void *b, size_t n) { if (fd > 2 && flagged("FAILWRITE_FLAG")) { errno = ENOSPC; return -1; } ssize_t (*f)(int, const void *, size_t) = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write"); return f(fd, b, n); }
+ssize_t pwrite(int fd, const void *b, size_t n, off_t o) { if (flagged("FAILWRITE_FLAG")) { errno = ENOSPC; return -1; } ssize_t (*f)(int, const void *, size_t, off_t) = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite"); return f(fd, b, n, o); }
+ssize_t pwrite64(int fd, const void *b, size_t n, off_t o) { if (flagged("FAILWRITE_FLAG")) { errno = ENOSPC; return -1; } ssize_t (*f)(int, const void *, size_t, off_t) = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64"); return f(fd, b, n, o); }
 `
+
+// buildShim compiles failShim into dir and returns its path; without gcc
+// the test is skipped.
+func buildShim(t *testing.T, dir string) string {
+	t.Helper()
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	src, shim := filepath.Join(dir, "failshim.c"), filepath.Join(dir, "failshim.so")
+	if err := os.WriteFile(src, []byte(failShim), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", shim, src, "-ldl").CombinedOutput(); err != nil {
+		t.Skipf("cannot build the LD_PRELOAD shim: %v\n%s", err, out)
+	}
+	return shim
+}
 
 // TestFailedCommitStops: when the commit's fsync fails (EIO), the writes
 // of that group are answered 500 and serve acknowledges no write after it:
@@ -289,18 +312,8 @@ int fdatasync(int fd) { if (failing()) { errno = EIO; return -1; } int (*f)(int)
 // acknowledging on top of a log it could not trust, and the README said the
 // 500'd writes were not stored, while after a restart they were).
 func TestFailedCommitStops(t *testing.T) {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("gcc not found")
-	}
 	dir := t.TempDir()
-	src, shim := filepath.Join(dir, "failsync.c"), filepath.Join(dir, "failsync.so")
-	if err := os.WriteFile(src, []byte(failSyncShim), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", shim, src, "-ldl").CombinedOutput(); err != nil {
-		t.Skipf("cannot build the LD_PRELOAD shim: %v\n%s", err, out)
-	}
+	shim := buildShim(t, dir)
 	db, flag := filepath.Join(dir, "p.db"), filepath.Join(dir, "fail-now")
 	key := createKey(t, db)
 	p := launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "LD_PRELOAD="+shim, "FAILSYNC_FLAG="+flag)
@@ -360,5 +373,57 @@ func TestFailedCommitStops(t *testing.T) {
 		r.header.Get("Idempotent-Replayed") == "true", r.header.Get("Idempotent-Replayed"), len(page.Data))
 	if len(page.Data) != 2 {
 		t.Errorf("%d profiles after the retry, want 2 (a and one b)", len(page.Data))
+	}
+}
+
+// TestReadyMeansWritable: /readyz answers 200 only while a write can
+// commit. With every write of SQLite failing (ENOSPC: a full disk, or files
+// that cannot be written) it answers 503 while reads go on; once writes
+// work again it answers 200 (before: 200 throughout, from a ping of a read
+// connection).
+func TestReadyMeansWritable(t *testing.T) {
+	dir := t.TempDir()
+	shim := buildShim(t, dir)
+	db, flag := filepath.Join(dir, "p.db"), filepath.Join(dir, "disk-full")
+	key := createKey(t, db)
+	p := launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "LD_PRELOAD="+shim, "FAILWRITE_FLAG="+flag)
+	p.waitReady()
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	if r := c.must(t, "POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"a"}`); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := c.must(t, "GET", "/readyz", ""); r.status != 200 {
+		t.Fatalf("/readyz on a healthy disk: %d", r.status)
+	}
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The last probe may be trusted for up to a second: poll until it is
+	// not (bounded), then it must stay 503 while writes fail.
+	deadline := time.Now().Add(10 * time.Second)
+	for c.must(t, "GET", "/readyz", "").status == 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still 200 ten seconds after the disk stopped taking writes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	put := c.must(t, "PUT", "/v1/profiles/a", `{"name":"이영희"}`)
+	ready := c.must(t, "GET", "/readyz", "").status
+	read := c.must(t, "GET", "/v1/profiles/a", "").status
+	t.Logf("with writes failing: /readyz %d, PUT %d, GET %d", ready, put.status, read)
+	if ready != 503 || put.status < 500 || read != 200 {
+		t.Errorf("with writes failing: /readyz %d (want 503), PUT %d (want a 5xx), GET %d (want 200)", ready, put.status, read)
+	}
+	os.Remove(flag)
+	deadline = time.Now().Add(10 * time.Second)
+	for c.must(t, "GET", "/readyz", "").status != 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not 200 ten seconds after writes work again\n%s", p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := c.must(t, "PUT", "/v1/profiles/a", `{"name":"이영희"}`); r.status != 200 {
+		t.Errorf("PUT once writes work again: %d %s", r.status, r.body)
 	}
 }

@@ -90,7 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ping}
+	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ready}
 	if err := webConfig(&cfg, *cors); err != nil {
 		return err
 	}

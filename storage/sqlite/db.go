@@ -71,6 +71,10 @@ type DB struct {
 
 	profiles ProfileStore
 
+	readyMu  sync.Mutex
+	readyAt  time.Time // when the last probe write ended; zero: none yet
+	readyErr error     // its result
+
 	stopJanitor chan struct{}
 	janitorDone chan struct{}
 	closeOnce   sync.Once
@@ -188,6 +192,37 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
+}
+
+// readyEvery is how long a probe write of [DB.Ready] is trusted.
+const readyEvery = time.Second
+
+// Ready reports whether db can serve reads and writes: [DB.Ping], then a
+// probe write (one row of ready_probe) committed through the writer like
+// any write, with its fsync. The probe runs at most once per readyEvery;
+// calls in between get its answer, so a flood of /readyz costs at most one
+// commit a second.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.Ping(ctx); err != nil {
+		return err
+	}
+	db.readyMu.Lock()
+	defer db.readyMu.Unlock()
+	if !db.readyAt.IsZero() && time.Since(db.readyAt) < readyEvery {
+		return db.readyErr
+	}
+	// The answer is shared: a caller that goes away must not make it fail.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.conn.ExecContext(tx.ctx, "INSERT INTO ready_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", db.now().UnixNano())
+		return err
+	})
+	if err != nil {
+		err = fmt.Errorf("sqlite: a write cannot commit: %w", err)
+	}
+	db.readyAt, db.readyErr = time.Now(), err
+	return err
 }
 
 // Failed is closed once a commit has failed with an I/O error (a failed
