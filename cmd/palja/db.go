@@ -81,7 +81,9 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path, kr, sqlite.Options{}) // its errors name the database
+	// Keys are verified here; only serve records its active key as in use
+	// (see runServe and sqlite.DB.Reencrypt).
+	return sqlite.Open(ctx, path, kr, sqlite.Options{VerifyOnly: true}) // its errors name the database
 }
 
 // withDB opens the database at path as [openDB] does, runs work on it and

@@ -427,3 +427,57 @@ func TestReadyMeansWritable(t *testing.T) {
 		t.Errorf("PUT once writes work again: %d %s", r.status, r.body)
 	}
 }
+
+// TestReencryptBeforeServe: reencrypt run with a new active key while serve
+// still runs without it refuses, naming the key and the order, and changes
+// nothing: serve keeps reading every profile and stays ready. Once serve
+// is restarted with the new key first, reencrypt runs (before: reencrypt
+// re-sealed everything under a key serve lacked: 500 everywhere, /readyz
+// 200).
+func TestReencryptBeforeServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	key := createKey(t, db)
+	p := startServe(t, db, freeAddr(t))
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	for i := range 5 {
+		body := fmt.Sprintf(`{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"r%d"}`, i)
+		if r := c.must(t, "POST", "/v1/profiles", body); r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+	}
+	newKeys := encKey("k2", 0x77) + "," + testEncryptionKeys
+	cmd := exec.Command(paljaBinary(t), "reencrypt")
+	cmd.Env = append(paljaEnv(db, ""), "PALJA_ENCRYPTION_KEYS="+newKeys)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), `key "k2"`) || !strings.Contains(string(out), "serve") {
+		t.Fatalf("reencrypt before serve has the key: %v, want exit 1 naming k2 and serve\n%s", err, out)
+	}
+	t.Logf("refused: %s", strings.TrimSpace(string(out)))
+	for i := range 5 {
+		if r := c.must(t, "GET", fmt.Sprintf("/v1/profiles/r%d", i), ""); r.status != 200 {
+			t.Errorf("profile r%d after the refused reencrypt: %d", i, r.status)
+		}
+	}
+	if r := c.must(t, "GET", "/readyz", ""); r.status != 200 {
+		t.Errorf("/readyz after the refused reencrypt: %d", r.status)
+	}
+
+	// The right order: serve restarted with k2 first, then reencrypt.
+	p.kill()
+	c.close()
+	p = launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "PALJA_ENCRYPTION_KEYS="+newKeys)
+	p.waitReady()
+	c = newAPIClient(p.base(), key)
+	cmd = exec.Command(paljaBinary(t), "reencrypt")
+	cmd.Env = append(paljaEnv(db, ""), "PALJA_ENCRYPTION_KEYS="+newKeys)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "5 profiles re-encrypted") {
+		t.Fatalf("reencrypt after serve has the key: %v\n%s", err, out)
+	}
+	for i := range 5 {
+		if r := c.must(t, "GET", fmt.Sprintf("/v1/profiles/r%d", i), ""); r.status != 200 {
+			t.Errorf("profile r%d after reencrypt: %d", i, r.status)
+		}
+	}
+}

@@ -86,6 +86,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	// The active key is in use from now on: reencrypt may seal under it.
+	if r, ok := any(db).(interface{ RecordKey(context.Context) error }); ok {
+		if err := r.RecordKey(ctx); err != nil {
+			return err
+		}
+	}
 	if err := bootstrapKey(ctx, db, stderr); err != nil {
 		return err
 	}

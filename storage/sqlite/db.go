@@ -54,6 +54,11 @@ type Options struct {
 	Synchronous string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// VerifyOnly makes Open verify the keyring against the check values
+	// without recording the primary key's when it is missing: for every
+	// command but serve, so that a key becomes "in use" only once a server
+	// runs with it (see [DB.Reencrypt]).
+	VerifyOnly bool
 }
 
 // DB is an open palja database. It is safe for concurrent use.
@@ -138,9 +143,6 @@ func (db *DB) open(ctx context.Context, path, sync string) error {
 	if err := migrate(ctx, conn, db.wdb.Rebind, db.now()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.verifyKeys(ctx, conn); err != nil {
-		return err
-	}
 	if err := db.w.st.prepare(ctx, conn, db.wdb.Rebind, onWriter); err != nil {
 		return err
 	}
@@ -157,6 +159,9 @@ func (db *DB) open(ctx context.Context, path, sync string) error {
 		return err
 	}
 	if err := db.checkKeys(ctx); err != nil {
+		return err
+	}
+	if err := db.verifyKeys(ctx, conn); err != nil {
 		return err
 	}
 	db.w.started = true

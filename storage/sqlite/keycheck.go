@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/palja/palja/crypto"
@@ -19,9 +20,30 @@ import (
 // check values are all there.
 func (db *DB) verifyKeys(ctx context.Context, conn *sql.Conn) error {
 	missing, err := db.verifyChecks(ctx, conn)
-	if err != nil || !missing {
+	if err != nil || !missing || db.opts.VerifyOnly {
 		return err
 	}
+	return db.recordKey(ctx, conn)
+}
+
+// RecordKey records the primary key's check value if it is missing, after
+// verifying the stored ones again: what Open does unless
+// [Options.VerifyOnly]. serve calls it, so that the key counts as in use
+// (see [DB.Reencrypt]).
+func (db *DB) RecordKey(ctx context.Context) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		missing, err := db.verifyChecks(tx.ctx, tx.conn)
+		if err != nil || !missing {
+			return err
+		}
+		id, check := db.sl.SealCheck()
+		_, err = tx.conn.ExecContext(tx.ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
+		return err
+	})
+}
+
+// recordKey is RecordKey on conn, before the writer runs.
+func (db *DB) recordKey(ctx context.Context, conn *sql.Conn) error {
 	return inTx(ctx, conn, func() error {
 		missing, err := db.verifyChecks(ctx, conn)
 		if err != nil || !missing {
@@ -92,6 +114,24 @@ func (db *DB) verifyOnProfiles(ctx context.Context, conn *sql.Conn, id crypto.Ke
 	}
 	if seen > 0 && !opened {
 		return sealed.WrongKey(string(id))
+	}
+	return nil
+}
+
+// ErrKeyNotInUse is [DB.Reencrypt] refusing to re-seal under a primary key
+// that no server has run with yet.
+var ErrKeyNotInUse = errors.New("the active key is not in use by a server yet")
+
+// primaryInUse fails with [ErrKeyNotInUse] unless the primary key's check
+// value is recorded: a server (Open without VerifyOnly) has run with it.
+func (db *DB) primaryInUse(ctx context.Context) error {
+	var n int
+	if err := db.rdb.GetContext(ctx, &n, db.rdb.Rebind("SELECT COUNT(*) FROM key_checks WHERE key_id = ?"), string(db.sl.Primary())); err != nil {
+		return fmt.Errorf("read key checks: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: restart every palja serve with key %q first (PALJA_ENCRYPTION_KEYS with it first, the old keys after it), "+
+			"then run reencrypt: a server without it could not read what reencrypt seals under it", ErrKeyNotInUse, db.sl.Primary())
 	}
 	return nil
 }
