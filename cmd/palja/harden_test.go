@@ -481,3 +481,43 @@ func TestReencryptBeforeServe(t *testing.T) {
 		}
 	}
 }
+
+// TestLogFlood: 3,000 requests without a key to paths outside /v1 (404)
+// write at most the burst of 100 access-log lines plus 10 a second; a
+// request with a key is still logged (before: one info line per request, 60 MB of log in 10 s).
+func TestLogFlood(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	key := createKey(t, db)
+	p := startServe(t, db, freeAddr(t))
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			c := newAPIClient(p.base(), "")
+			defer c.close()
+			for i := range 750 {
+				c.do("GET", fmt.Sprintf("/nope/%d", i), "")
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	c.must(t, "GET", "/v1/profiles", "")
+	// The line of that request is written after its answer: wait for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.stderr.String(), "route=/v1/profiles") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request with a key was not logged:\n%.3000s", p.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	log := p.stderr.String()
+	lines := strings.Count(log, "route=unmatched")
+	limit := 100 + int(10*elapsed.Seconds()) + 1
+	t.Logf("3000 unauthenticated 404s in %v: %d log lines (limit %d), %d bytes of log in all", elapsed.Round(time.Millisecond), lines, limit, len(log))
+	if lines > limit {
+		t.Errorf("%d access-log lines for 3000 404s without a key, want at most %d", lines, limit)
+	}
+}
