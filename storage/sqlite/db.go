@@ -17,9 +17,9 @@
 // external_id, Idempotency-Keys, versions and times are stored in the
 // clear.
 //
-// Deleted rows are overwritten in the database file (secure_delete). Until
-// the next checkpoint, and in older frames of the WAL file and in backups,
-// earlier ciphertexts may remain; they are useless without the keys.
+// Deleted rows are overwritten in the database file (secure_delete), and a
+// delete is acknowledged only after the WAL was checkpointed and truncated,
+// so that its frames are gone too. Backups keep what they hold.
 //
 // # Writes: group commit
 //

@@ -71,6 +71,9 @@ type wtx struct {
 	conn *sql.Conn
 	st   *stmts
 	buf  sealed.Buffers
+	// scrub is set by an op that deleted personal data: after the commit
+	// the WAL is checkpointed and truncated (see [writer.scrubWAL]).
+	scrub bool
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
@@ -219,6 +222,27 @@ func (w *writer) commit(batch []*op) {
 	}
 	if _, err := st[stCommit].ExecContext(tx.ctx); err != nil {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
+		return
+	}
+	if tx.scrub {
+		w.scrubWAL()
+	}
+}
+
+// scrubWAL copies the WAL into the database file and truncates it to zero
+// bytes, before the ops of the group are answered: the frames that held a
+// deleted profile (its ciphertext and its external_id in the clear) and
+// its earlier versions are then gone from the WAL file, as secure_delete
+// has overwritten them in the database file. A checkpoint kept from
+// finishing (a reader of another process on an older snapshot beyond the
+// busy timeout) is tried again after the next commit.
+func (w *writer) scrubWAL() {
+	var busy, logFrames, done int
+	err := w.conn.QueryRowContext(w.tx.ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	if err == nil && busy == 0 {
+		w.tx.scrub = false
+	} else if isIOError(err) {
+		w.fail(err)
 	}
 }
 
