@@ -563,3 +563,29 @@ func TestDeleteLeavesNoWALRemnant(t *testing.T) {
 		t.Errorf("the other profile after the delete: %d", r.status)
 	}
 }
+
+// TestExtremeLimitsRefused: keys create and keys limits refuse limits whose
+// headers could not be represented, with exit status 2, and create
+// nothing; serve refuses them as its defaults.
+func TestExtremeLimitsRefused(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	createKey(t, db)
+	for _, args := range [][]string{
+		{"keys", "create", "--name", "x", "--rate", "1e-300"},
+		{"keys", "create", "--name", "x", "--burst", "9223372036854775807"},
+		{"keys", "create", "--name", "x", "--rate", "1e10"},
+		{"serve", "--rate", "1e-300"},
+		{"serve", "--burst", "9223372036854775807"},
+	} {
+		cmd := exec.Command(paljaBinary(t), args...)
+		cmd.Env = paljaEnv(db, freeAddr(t))
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("palja %s: %v, want exit status 2\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if list := paljaCmd(t, db, "keys", "list"); strings.Count(list, "key_") != 1 {
+		t.Errorf("a refused key was created:\n%s", list)
+	}
+}

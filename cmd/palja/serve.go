@@ -46,8 +46,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	switch {
 	case !(*rate > 0) || math.IsInf(*rate, 0):
 		return usageError(fs, "--rate must be a positive number")
+	case *rate < auth.MinRate || *rate > auth.MaxRate:
+		return usageError(fs, "--rate must be from 0.001 to 1e9 requests per second")
 	case *burst <= 0:
 		return usageError(fs, "--burst must be a positive integer")
+	case *burst > auth.MaxBurst:
+		return usageError(fs, "--burst must be at most 1073741824")
 	case *readHeader <= 0:
 		return usageError(fs, "--read-header-timeout must be positive")
 	case *grace < 0:
