@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -587,5 +588,35 @@ func TestExtremeLimitsRefused(t *testing.T) {
 	}
 	if list := paljaCmd(t, db, "keys", "list"); strings.Count(list, "key_") != 1 {
 		t.Errorf("a refused key was created:\n%s", list)
+	}
+}
+
+// TestFileModes: with a umask of 022, the database, its -wal and -shm
+// files, like the key file, are created 0600: no other local user can read
+// the external ids and Idempotency-Keys they hold in the clear (before:
+// 0644 for the first three).
+func TestFileModes(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	p := launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "PALJA_ENCRYPTION_KEYS=") // the key file too
+	p.waitReady()
+	key := keyRE.FindString(p.stderr.String())
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	if r := c.must(t, "POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"a"}`); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	for _, f := range []string{db, db + "-wal", db + "-shm", db + ".keys"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		t.Logf("%s %v", filepath.Base(f), fi.Mode().Perm())
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
+		}
 	}
 }

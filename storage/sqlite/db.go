@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -110,6 +111,9 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 		db.now = time.Now
 	}
 	db.profiles.db = db
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if err := db.open(ctx, path, syncMode); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -177,6 +181,22 @@ func (db *DB) checkKeys(ctx context.Context) error {
 		return fmt.Errorf("list key ids: %w", err)
 	}
 	return db.sl.CheckKeys(ids)
+}
+
+// createPrivate creates the database file, empty, with mode 0600 if it does
+// not exist: SQLite gives the -wal and -shm files it creates beside it the
+// database file's mode, so none of them is readable by other local users
+// (they hold external ids and Idempotency-Keys in the clear), whatever the
+// umask. An existing file keeps its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Profiles returns the [profile.Store] of db.
