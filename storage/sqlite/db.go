@@ -55,11 +55,13 @@ type Options struct {
 	Synchronous string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// VerifyOnly makes Open verify the keyring against the check values
-	// without recording the primary key's when it is missing: for every
-	// command but serve, so that a key becomes "in use" only once a server
-	// runs with it (see [DB.Reencrypt]).
-	VerifyOnly bool
+	// Passive makes Open write nothing once the schema is current: it
+	// verifies the keyring against the check values without recording the
+	// primary key's, and purges no expired Idempotency-Key, so that it
+	// takes no write lock (a read-only command works while another
+	// process holds it) and a key becomes "in use" only once a server
+	// calls [DB.Activate] with it (see [DB.Reencrypt]).
+	Passive bool
 }
 
 // DB is an open palja database. It is safe for concurrent use.
@@ -118,7 +120,9 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
+	if !opts.Passive {
+		db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
+	}
 	db.stopJanitor, db.janitorDone = make(chan struct{}), make(chan struct{})
 	go db.janitor()
 	return db, nil
@@ -192,6 +196,10 @@ func createPrivate(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("create: %w", pe.Err) // the caller names the path
 	}
 	if err != nil {
 		return err
