@@ -81,9 +81,10 @@ func openDB(ctx context.Context, getenv func(string) string, path string, create
 	if err != nil {
 		return nil, err
 	}
-	// Keys are verified here; only serve records its active key as in use
-	// (see runServe and sqlite.DB.Reencrypt).
-	return sqlite.Open(ctx, path, kr, sqlite.Options{VerifyOnly: true}) // its errors name the database
+	// Open writes nothing here (no write lock for read-only commands); serve
+	// then activates the database: its key in use, expired idempotency
+	// keys purged (see runServe and sqlite.DB.Reencrypt).
+	return sqlite.Open(ctx, path, kr, sqlite.Options{Passive: true}) // its errors name the database
 }
 
 // withDB opens the database at path as [openDB] does, runs work on it and

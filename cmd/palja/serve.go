@@ -90,9 +90,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	// The active key is in use from now on: reencrypt may seal under it.
-	if r, ok := any(db).(interface{ RecordKey(context.Context) error }); ok {
-		if err := r.RecordKey(ctx); err != nil {
+	// The active key is in use from now on (reencrypt may seal under it),
+	// and expired idempotency keys are purged.
+	if a, ok := any(db).(interface{ Activate(context.Context) error }); ok {
+		if err := a.Activate(ctx); err != nil {
 			return err
 		}
 	}

@@ -20,17 +20,19 @@ import (
 // check values are all there.
 func (db *DB) verifyKeys(ctx context.Context, conn *sql.Conn) error {
 	missing, err := db.verifyChecks(ctx, conn)
-	if err != nil || !missing || db.opts.VerifyOnly {
+	if err != nil || !missing || db.opts.Passive {
 		return err
 	}
 	return db.recordKey(ctx, conn)
 }
 
-// RecordKey records the primary key's check value if it is missing, after
-// verifying the stored ones again: what Open does unless
-// [Options.VerifyOnly]. serve calls it, so that the key counts as in use
-// (see [DB.Reencrypt]).
-func (db *DB) RecordKey(ctx context.Context) error {
+// Activate does what Open leaves out with [Options.Passive]: it records the
+// primary key's check value if it is missing, after verifying the stored
+// ones again, so that the key counts as in use (see [DB.Reencrypt]), and
+// purges the expired Idempotency-Keys (best effort). serve calls it at
+// start.
+func (db *DB) Activate(ctx context.Context) error {
+	db.purgeIdempotency(ctx)
 	return db.w.do(ctx, func(tx *wtx) error {
 		missing, err := db.verifyChecks(tx.ctx, tx.conn)
 		if err != nil || !missing {
@@ -42,7 +44,7 @@ func (db *DB) RecordKey(ctx context.Context) error {
 	})
 }
 
-// recordKey is RecordKey on conn, before the writer runs.
+// recordKey is Activate's record on conn, before the writer runs.
 func (db *DB) recordKey(ctx context.Context, conn *sql.Conn) error {
 	return inTx(ctx, conn, func() error {
 		missing, err := db.verifyChecks(ctx, conn)
@@ -123,7 +125,7 @@ func (db *DB) verifyOnProfiles(ctx context.Context, conn *sql.Conn, id crypto.Ke
 var ErrKeyNotInUse = errors.New("the active key is not in use by a server yet")
 
 // primaryInUse fails with [ErrKeyNotInUse] unless the primary key's check
-// value is recorded: a server (Open without VerifyOnly) has run with it.
+// value is recorded: a server (Open without Passive, or Activate) has run with it.
 func (db *DB) primaryInUse(ctx context.Context) error {
 	var n int
 	if err := db.rdb.GetContext(ctx, &n, db.rdb.Rebind("SELECT COUNT(*) FROM key_checks WHERE key_id = ?"), string(db.sl.Primary())); err != nil {

@@ -41,7 +41,7 @@ const DefaultReencryptBatch = 256
 // [ProfileStore.Create]) and is purged with its idempotency key.
 //
 // Reencrypt refuses, with [ErrKeyNotInUse], while no server has run with
-// the primary key (its check value is not recorded, see [DB.RecordKey]):
+// the primary key (its check value is not recorded, see [DB.Activate]):
 // re-sealed under a key that the running server lacks, every profile would
 // fail there.
 func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
