@@ -114,3 +114,22 @@ func (c *limitConn) CloseWrite() error {
 	}
 	return nil
 }
+
+// closeAfterChunked answers every request whose body came with a
+// Transfer-Encoding (chunked) with Connection: close, so that net/http
+// closes the connection after the answer. A request with both
+// Transfer-Encoding and Content-Length must not leave its connection open
+// (RFC 9112 §6.1: a proxy that framed it by Content-Length would have the
+// rest read as another request, request smuggling), yet Go's server keeps
+// it open (golang/go#80942) and removes the Content-Length header before a
+// handler could see it: so every chunked request closes its connection.
+// Clients that send bodies with Content-Length, as API clients do, keep
+// their keep-alive connections.
+func closeAfterChunked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

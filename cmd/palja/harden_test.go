@@ -660,3 +660,47 @@ func TestReadOnlyCommandsTakeNoWriteLock(t *testing.T) {
 		t.Errorf("keys list took %v: it waited for the write lock", took)
 	}
 }
+
+// TestChunkedWithContentLengthCloses: a request with both
+// Transfer-Encoding: chunked and Content-Length, followed on the same
+// connection by bytes that a proxy framing by Content-Length would have
+// taken for part of the body, gets its answer and then the connection is
+// closed: those bytes are never read as a second request (before: the
+// connection stayed open and the second request was answered; Go's
+// server, golang/go#80942).
+func TestChunkedWithContentLengthCloses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	key := createKey(t, db)
+	p := startServe(t, db, freeAddr(t))
+	conn, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	body := `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15}`
+	smuggled := "GET /v1/profiles HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key + "\r\n\r\n"
+	req := "POST /v1/profiles HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key + "\r\nContent-Type: application/json\r\n" +
+		fmt.Sprintf("Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(body)+5+len(smuggled), len(body), body) + smuggled
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	t.Logf("first answer %d, Connection: %q", res.StatusCode, res.Header.Get("Connection"))
+	if second, err := http.ReadResponse(br, nil); err == nil {
+		second.Body.Close()
+		t.Errorf("the bytes after the chunked body were answered as a request: %d", second.StatusCode)
+	}
+	// A client with Content-Length keeps its keep-alive connection.
+	c := newAPIClient(p.base(), key)
+	defer c.close()
+	if r := c.must(t, "POST", "/v1/profiles", body); r.status != 201 || r.header.Get("Connection") == "close" {
+		t.Errorf("POST with Content-Length: %d, Connection %q", r.status, r.header.Get("Connection"))
+	}
+}

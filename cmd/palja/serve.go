@@ -106,7 +106,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           profile.NewHandler(logger, db.Profiles(), db, cfg),
+		Handler:           closeAfterChunked(profile.NewHandler(logger, db.Profiles(), db, cfg)),
 		ReadHeaderTimeout: *readHeader,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
