@@ -704,3 +704,21 @@ func TestChunkedWithContentLengthCloses(t *testing.T) {
 		t.Errorf("POST with Content-Length: %d, Connection %q", r.status, r.header.Get("Connection"))
 	}
 }
+
+// TestAuthFailFlags: --auth-fail-burst sets the failed-authentication
+// budget of an address: with 3, the fourth unknown key in a row is a 429.
+func TestAuthFailFlags(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	createKey(t, db)
+	p := startServe(t, db, freeAddr(t), "--auth-fail-burst", "3", "--auth-fail-rate", "0.001")
+	c := newAPIClient(p.base(), "")
+	defer c.close()
+	var got []int
+	for range 5 {
+		c.key, _ = auth.NewSecret()
+		got = append(got, c.must(t, "GET", "/v1/profiles", "").status)
+	}
+	if fmt.Sprint(got) != "[401 401 401 429 429]" {
+		t.Errorf("statuses %v, want [401 401 401 429 429]", got)
+	}
+}

@@ -37,6 +37,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	idle := fs.Duration("idle-timeout", 30*time.Second, "how long a keep-alive connection may stay idle between requests")
 	maxHeader := fs.Int("max-header-bytes", 32<<10, "largest request line and headers accepted, in bytes (larger: 431)")
 	maxConns := fs.Int("max-conns", 1024, "connections open at once (also capped by the file descriptor limit)")
+	failRate := fs.Float64("auth-fail-rate", 1, "failed authentications per second per client address, after the burst")
+	failBurst := fs.Int("auth-fail-burst", 20, "failed authentications at once per client address")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +64,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError(fs, "--max-header-bytes must be between 1024 and 1048576")
 	case *maxConns <= 0:
 		return usageError(fs, "--max-conns must be a positive integer")
+	case *failRate < auth.MinRate || *failRate > auth.MaxRate || math.IsNaN(*failRate):
+		return usageError(fs, "--auth-fail-rate must be from 0.001 to 1e9 per second")
+	case *failBurst <= 0 || *failBurst > auth.MaxBurst:
+		return usageError(fs, "--auth-fail-burst must be from 1 to 1073741824")
 	}
 	if err := checkOrigins(*cors); err != nil {
 		if setFlags(fs)["cors-origins"] {
@@ -101,7 +107,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ready}
+	cfg := profile.Config{Rate: *rate, Burst: *burst, AuthFailRate: *failRate, AuthFailBurst: *failBurst, Ready: db.Ready}
 	if err := webConfig(&cfg, *cors); err != nil {
 		return err
 	}
