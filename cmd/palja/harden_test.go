@@ -587,6 +587,16 @@ func TestExtremeLimitsRefused(t *testing.T) {
 			t.Errorf("palja %s: %v, want exit status 2\n%s", strings.Join(args, " "), err, out)
 		}
 	}
+	for _, env := range []string{"PALJA_RATE=1e-300", "PALJA_BURST=9223372036854775807"} {
+		cmd := exec.Command(paljaBinary(t), "serve")
+		cmd.Env = append(paljaEnv(db, freeAddr(t)), env)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		name, _, _ := strings.Cut(env, "=")
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), name) {
+			t.Errorf("serve with %s: %v, want exit status 1 naming %s\n%s", env, err, name, out)
+		}
+	}
 	if list := paljaCmd(t, db, "keys", "list"); strings.Count(list, "key_") != 1 {
 		t.Errorf("a refused key was created:\n%s", list)
 	}

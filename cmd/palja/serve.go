@@ -45,14 +45,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	set := setFlags(fs)
 	switch {
 	case !(*rate > 0) || math.IsInf(*rate, 0):
 		return usageError(fs, "--rate must be a positive number")
-	case *rate < auth.MinRate || *rate > auth.MaxRate:
+	case set["rate"] && (*rate < auth.MinRate || *rate > auth.MaxRate):
 		return usageError(fs, "--rate must be from 0.001 to 1e9 requests per second")
 	case *burst <= 0:
 		return usageError(fs, "--burst must be a positive integer")
-	case *burst > auth.MaxBurst:
+	case set["burst"] && *burst > auth.MaxBurst:
 		return usageError(fs, "--burst must be at most 1073741824")
 	case *readHeader <= 0:
 		return usageError(fs, "--read-header-timeout must be positive")
@@ -77,6 +78,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := env.check(fs); err != nil {
 		return err
+	}
+	// A number, but out of the bounds of a limit: from the environment,
+	// that is the variable's fault (exit 1, naming it).
+	if *rate < auth.MinRate || *rate > auth.MaxRate {
+		return errors.New("PALJA_RATE must be from 0.001 to 1e9 requests per second (or give --rate)")
+	}
+	if *burst > auth.MaxBurst {
+		return errors.New("PALJA_BURST must be at most 1073741824 (or give --burst)")
 	}
 	logger, closeLog, err := newLogger(getenv, stderr)
 	if err != nil {
