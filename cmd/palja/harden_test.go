@@ -146,8 +146,12 @@ func TestHeaderMemoryAttack(t *testing.T) {
 	if got[431] != 100 {
 		t.Errorf("attack statuses %v (0: no answer), want 100 × 431", got)
 	}
-	if grown := after - before; grown > 64<<20 {
-		t.Errorf("peak RSS grew by %.1f MB under the header attack, want under 64 MB", float64(grown)/1e6)
+	limit := int64(64 << 20)
+	if raceEnabled() {
+		limit *= 2 // the race detector's shadow memory
+	}
+	if grown := after - before; grown > limit {
+		t.Errorf("peak RSS grew by %.1f MB under the header attack, want under %d MB", float64(grown)/1e6, limit>>20)
 	}
 }
 
@@ -517,7 +521,7 @@ func TestLogFlood(t *testing.T) {
 	}
 	log := p.stderr.String()
 	lines := strings.Count(log, "route=unmatched")
-	limit := 100 + int(10*elapsed.Seconds()) + 1
+	limit := 100 + int(10*elapsed.Seconds()) + 5 // + the lines written just after the last answer
 	t.Logf("3000 unauthenticated 404s in %v: %d log lines (limit %d), %d bytes of log in all", elapsed.Round(time.Millisecond), lines, limit, len(log))
 	if lines > limit {
 		t.Errorf("%d access-log lines for 3000 404s without a key, want at most %d", lines, limit)
