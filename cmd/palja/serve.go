@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/palja/palja/auth"
@@ -131,9 +132,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	conns := connCap(*maxConns)
 	logger.Info("palja listening", "addr", ln.Addr().String(), "db", d.db, "max_conns", conns)
+	var lastShedLog atomic.Int64 // a flood of connections must not flood the log
 	lim := newLimitListener(ln, srv, conns, func(on bool, open int64) {
+		now := time.Now().UnixNano()
+		if last := lastShedLog.Load(); now-last < int64(10*time.Second) || !lastShedLog.CompareAndSwap(last, now) {
+			return
+		}
 		if on {
-			logger.Warn("many connections: keep-alives off, idle connections closed", "open", open, "max_conns", conns)
+			logger.Warn("many connections: keep-alives off, idle connections closed (logged at most every 10 s)", "open", open, "max_conns", conns)
 		} else {
 			logger.Info("connections back to normal: keep-alives on", "open", open)
 		}
