@@ -110,3 +110,12 @@ func isIOError(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrIoErr || se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
 }
+
+// isWriteIOError is isIOError narrowed to the failures of writing and
+// syncing: what makes the writer stop when an op meets it (a page that
+// cannot be read fails that op alone).
+func isWriteIOError(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrIoErr &&
+		se.ExtendedCode != sqlite3.ErrIoErrRead && se.ExtendedCode != sqlite3.ErrIoErrShortRead
+}

@@ -273,7 +273,7 @@ func (w *writer) call(o *op) (err error) {
 			err = errors.New("sqlite: write op panicked")
 		}
 	}()
-	if err = o.fn(&w.tx); isIOError(err) {
+	if err = o.fn(&w.tx); isWriteIOError(err) {
 		w.fail(err)
 	}
 	return err
