@@ -14,9 +14,9 @@ const maxAddrs = 1 << 16
 
 // addrLimiter limits failed authentications per client address, in this
 // process: an address whose failure bucket is empty gets 429 for any key
-// not already cached, before any lookup, so a flood of guesses costs the
-// store nothing. Keys already cached keep working from it. The table is
-// capped at maxAddrs entries.
+// neither cached nor known to the store (see [knownKeys]), before any
+// lookup, so a flood of guesses costs the store nothing. Valid keys keep
+// working from it. The table is capped at maxAddrs entries.
 type addrLimiter struct {
 	rate  rate.Limit
 	burst int

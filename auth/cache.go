@@ -107,7 +107,7 @@ func (c *keyCache) limits(k *APIKey) Limit {
 	if l.Burst <= 0 {
 		l.Burst = c.def.Burst
 	}
-	return l
+	return clampLimit(l)
 }
 
 // get returns the cached entry for hash, fresh or not, or nil.

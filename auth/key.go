@@ -106,16 +106,36 @@ func CheckKey(name string, rate float64, burst int) error {
 	return CheckLimits(rate, burst)
 }
 
+// Bounds of a key's limits (0 aside, which means the server's default):
+// every RateLimit-* header and Retry-After then fits in an int64 (at most
+// MaxBurst / MinRate ≈ 1.1e12 seconds).
+const (
+	MinRate  = 0.001 // one request per 1000 s
+	MaxRate  = 1e9
+	MaxBurst = 1 << 30
+)
+
 // CheckLimits validates a key's rate and burst, as every key store does
 // before storing them; 0 means the server default. Its messages name the
 // limits as "rate" and "burst", so that a command line can prefix them
 // with "--".
 func CheckLimits(rate float64, burst int) error {
-	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
-		return errors.New("rate must be a number of requests per second above 0, or 0 for the server's default")
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) || rate != 0 && (rate < MinRate || rate > MaxRate) {
+		return errors.New("rate must be a number of requests per second above 0, or 0 for the server's default (from 0.001 to 1e9)")
 	}
-	if burst < 0 {
-		return errors.New("burst must be a whole number above 0, or 0 for the server's default")
+	if burst < 0 || burst > MaxBurst {
+		return errors.New("burst must be a whole number above 0, or 0 for the server's default (at most 1073741824)")
 	}
 	return nil
+}
+
+// clampLimit brings a limit stored before [CheckLimits] had bounds into
+// them, so that its headers stay representable.
+func clampLimit(l Limit) Limit {
+	if l.Rate < MinRate {
+		l.Rate = MinRate
+	}
+	l.Rate = min(l.Rate, MaxRate)
+	l.Burst = max(1, min(l.Burst, MaxBurst))
+	return l
 }

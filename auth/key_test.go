@@ -3,8 +3,10 @@ package auth
 import (
 	"crypto/sha256"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSecretFormat(t *testing.T) {
@@ -42,8 +44,11 @@ func TestCheckLimits(t *testing.T) {
 		burst int
 		bad   string // the limit named by the error, "" for none
 	}{
-		{0, 0, ""}, {0.5, 1, ""}, {1e9, 1 << 30, ""},
+		{0, 0, ""}, {0.5, 1, ""}, {1e9, 1 << 30, ""}, {MinRate, MaxBurst, ""},
 		{-1, 1, "rate"}, {math.NaN(), 1, "rate"}, {math.Inf(1), 1, "rate"}, {1, -1, "burst"},
+		// Limits whose headers could not be represented.
+		{1e-300, 1, "rate"}, {math.SmallestNonzeroFloat64, 1, "rate"}, {0.0009, 1, "rate"}, {1e10, 1, "rate"},
+		{1, math.MaxInt, "burst"}, {1, MaxBurst + 1, "burst"},
 	} {
 		err := CheckLimits(c.rate, c.burst)
 		if c.bad == "" && err != nil || c.bad != "" && (err == nil || !strings.HasPrefix(err.Error(), c.bad+" ")) {
@@ -66,6 +71,41 @@ func TestCheckKey(t *testing.T) {
 		err := CheckKey(c.name, c.rate, c.burst)
 		if c.bad == "" && err != nil || c.bad != "" && (err == nil || !strings.HasPrefix(err.Error(), c.bad+" ")) {
 			t.Errorf("CheckKey(%q, %v, %d) = %v, want an error naming %q", c.name, c.rate, c.burst, err, c.bad)
+		}
+	}
+}
+
+// TestExtremeLimitHeaders: the RateLimit-* headers and Retry-After of keys
+// at the bounds of CheckLimits, and of keys stored before it had bounds
+// (rate 1e-300, burst MaxInt64), are whole numbers from 0 up, Remaining at
+// most Limit, none beyond 1e12 seconds (before: RateLimit-Reset
+// -9223372036854775808 and a negative RateLimit-Remaining).
+func TestExtremeLimitHeaders(t *testing.T) {
+	for _, l := range []Limit{
+		{MinRate, MaxBurst}, {MaxRate, 1}, {MinRate, 1}, {MaxRate, MaxBurst},
+		{1e-300, 1}, {1e-300, math.MaxInt}, {1e300, math.MaxInt}, {math.SmallestNonzeroFloat64, 5},
+	} {
+		keys := &memKeys{}
+		secret, _ := keys.add(l.Rate, l.Burst)
+		h, clock := newLimitedHandler(keys)
+		for i := range 3 {
+			w := get(h, secret, "192.0.2.1:1")
+			hdr := map[string]int64{}
+			for _, name := range []string{"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset", "Retry-After"} {
+				v := w.Header().Get(name)
+				if v == "" {
+					continue
+				}
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 0 || n > 1e12 {
+					t.Errorf("limit %v, request %d: %s %q", l, i, name, v)
+				}
+				hdr[name] = n
+			}
+			if hdr["Ratelimit-Remaining"] > hdr["Ratelimit-Limit"] {
+				t.Errorf("limit %v: Remaining %d above Limit %d", l, hdr["Ratelimit-Remaining"], hdr["Ratelimit-Limit"])
+			}
+			clock.advance(time.Millisecond)
 		}
 	}
 }

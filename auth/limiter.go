@@ -81,7 +81,9 @@ func (b *memBucket) Take(_ context.Context, now time.Time) (State, error) {
 	tokens := lim.TokensAt(now)
 	r := float64(lim.Limit())
 	st.Limit = lim.Burst()
-	if tokens > 0 {
+	if tokens >= float64(st.Limit) {
+		st.Remaining = st.Limit
+	} else if tokens > 0 {
 		st.Remaining = int(math.Floor(tokens + 1e-9))
 	}
 	st.Reset = ceilSeconds((float64(st.Limit) - tokens) / r)
@@ -109,9 +111,16 @@ func (b *memBucket) SetLimit(l Limit, now time.Time) {
 func (b *memBucket) Empty(now time.Time) bool { return b.lim().TokensAt(now) < 1 }
 
 // ceilSeconds rounds s up to whole seconds; 0 for s ≤ 0.
+// Beyond maxSeconds (about 31,700 years) it saturates, so that the headers
+// never overflow.
 func ceilSeconds(s float64) int {
-	if s <= 0 {
+	if s <= 0 || math.IsNaN(s) {
 		return 0
+	}
+	if s > maxSeconds {
+		return maxSeconds
 	}
 	return int(math.Ceil(s - 1e-9))
 }
+
+const maxSeconds = 1e12

@@ -48,6 +48,7 @@ type Config struct {
 type authenticator struct {
 	keys          *keyCache
 	addrs         *addrLimiter
+	known         *knownKeys // nil unless the store is a [KeyLister]
 	now           func() time.Time
 	writeError    func(w http.ResponseWriter, r *http.Request, err error)
 	authenticated func(r *http.Request, k *APIKey)
@@ -74,6 +75,12 @@ type authenticator struct {
 //   - Failed authentications are limited per client address (IPv4 address
 //     or IPv6 /64), before any lookup: a flood of guessed keys costs the
 //     store at most AuthFailBurst lookups, then AuthFailRate a second.
+//   - The failures of others never lock a valid key out: with a store that
+//     is a [KeyLister], a key of the store is looked up whatever its
+//     address's budget (the set of its hashes is reloaded at most twice a
+//     second, so a key created less than a second before may get one 429
+//     from an address over its budget). Without one, an address over its
+//     budget gets 429 for every key not cached.
 //   - Memory is bounded: only valid keys are cached, idle ones evicted,
 //     and at most 65,536 addresses are tracked.
 //
@@ -116,7 +123,7 @@ func newAuthenticator(keys KeyStore, cfg Config) *authenticator {
 	if cfg.RateLimited == nil {
 		cfg.RateLimited = func() {}
 	}
-	return &authenticator{
+	a := &authenticator{
 		keys:          newKeyCache(keys, cfg.Limiter, Limit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.Now),
 		addrs:         newAddrLimiter(cfg.AuthFailRate, cfg.AuthFailBurst),
 		now:           cfg.Now,
@@ -124,6 +131,10 @@ func newAuthenticator(keys KeyStore, cfg Config) *authenticator {
 		authenticated: cfg.Authenticated,
 		rateLimited:   cfg.RateLimited,
 	}
+	if l, ok := keys.(KeyLister); ok {
+		a.known = newKnownKeys(l, cfg.Now)
+	}
+	return a
 }
 
 // authenticate looks the key up, takes a token and sets the headers, then
@@ -169,11 +180,26 @@ func (a *authenticator) lookup(w http.ResponseWriter, r *http.Request, now time.
 	}
 	hash := Hash(secret)
 	e := a.keys.get(&hash)
-	if e == nil {
+	if e == nil && a.known != nil && a.known.has(&hash) {
+		// A key of the store, not cached yet: looked up whatever the
+		// budget of its address, so that other clients' failures from
+		// that address (a NAT, a proxy) cannot lock it out.
+		var err error
+		if e, err = a.keys.load(r.Context(), &hash, now, keyRefresh); err != nil {
+			if errors.Is(err, ErrUnauthorized) {
+				a.known.forget(&hash) // revoked since: a guess from now on
+			}
+			a.writeError(w, r, err)
+			return nil, false
+		}
+	} else if e == nil {
 		// An unknown key may be a guess: it needs a token of the
 		// address's budget, given back if the key is valid.
 		release, wait, ok := a.addrs.attempt(clientAddr(r), now)
 		if !ok {
+			if a.known != nil {
+				a.known.reload(now) // it may be a key created since the last load
+			}
 			a.refuse(w, r, max(1, ceilSeconds(wait.Seconds())))
 			return nil, false
 		}

@@ -379,10 +379,16 @@ func handleHealth() http.Handler {
 
 // handleReady is GET /readyz: 503 while ready reports an error (the
 // database unreachable).
+// The "not ready" warning is written at most once a second (with the count
+// of those left out): /readyz needs no key, so a flood of it must not flood
+// the log.
 func handleReady(logger *slog.Logger, ready func(context.Context) error) http.Handler {
+	lines := newLineLimiter(1, 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context()); err != nil {
-			logger.Warn("not ready", "error", err.Error())
+			if ok, suppressed := lines.allow(time.Now()); ok {
+				logger.Warn("not ready", "error", err.Error(), "suppressed", suppressed)
+			}
 			writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`+"\n"))
 			return
 		}

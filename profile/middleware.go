@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -114,6 +115,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // The log line holds method, route pattern, status, duration, key id and
 // request id: never a body, a path parameter or a header value.
 func observe(logger *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+	noise := newLineLimiter(noiseRate, noiseBurst)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -135,7 +137,7 @@ func observe(logger *slog.Logger, metrics Metrics) func(http.Handler) http.Handl
 						writeAPIError(sw, r, errInternal)
 					}
 				}
-				logRequest(logger, metrics, r, sw.status, time.Since(start))
+				logRequest(logger, metrics, noise, r, sw.status, time.Since(start))
 			}()
 			next.ServeHTTP(sw, r)
 		})
@@ -188,8 +190,53 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
+// Requests without a valid key answered 4xx (a 404 outside /v1, a 401, a
+// 405) cost an attacker nothing: their access-log lines are limited to
+// noiseBurst at once, then noiseRate a second, so that a flood cannot fill
+// the disk with log. The next line logged says how many were left out
+// ("suppressed"); the metrics count every request.
+const (
+	noiseRate  = 10
+	noiseBurst = 100
+)
+
+// lineLimiter is a token bucket of log lines.
+type lineLimiter struct {
+	mu         sync.Mutex
+	rate       float64
+	burst      float64
+	tokens     float64
+	last       time.Time
+	suppressed int64
+}
+
+func newLineLimiter(rate, burst float64) *lineLimiter {
+	return &lineLimiter{rate: rate, burst: burst, tokens: burst}
+}
+
+// allow takes a token; it returns false (and counts the line) with none
+// left, or true and how many lines were left out since the last one.
+func (l *lineLimiter) allow(now time.Time) (bool, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() {
+		if d := now.Sub(l.last).Seconds(); d > 0 {
+			l.tokens = min(l.burst, l.tokens+d*l.rate)
+		}
+	}
+	l.last = now
+	if l.tokens < 1 {
+		l.suppressed++
+		return false, 0
+	}
+	l.tokens--
+	n := l.suppressed
+	l.suppressed = 0
+	return true, n
+}
+
 // logRequest writes the access-log line and the request metrics.
-func logRequest(logger *slog.Logger, metrics Metrics, r *http.Request, status int, d time.Duration) {
+func logRequest(logger *slog.Logger, metrics Metrics, noise *lineLimiter, r *http.Request, status int, d time.Duration) {
 	route := routePattern(r)
 	if status == 0 {
 		status = http.StatusOK
@@ -211,8 +258,19 @@ func logRequest(logger *slog.Logger, metrics Metrics, r *http.Request, status in
 	if k := callerKey(r.Context()); k != nil {
 		keyID = k.ID
 	}
-	logger.LogAttrs(r.Context(), level, "request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("route", route),
 		slog.Int("status", status), slog.Duration("duration", d),
-		slog.String("key_id", keyID), slog.String("request_id", requestID(r.Context())))
+		slog.String("key_id", keyID), slog.String("request_id", requestID(r.Context())),
+	}
+	if keyID == "" && status >= 400 && status < 500 && level >= slog.LevelInfo {
+		ok, suppressed := noise.allow(time.Now())
+		if !ok {
+			return
+		}
+		if suppressed > 0 {
+			attrs = append(attrs, slog.Int64("suppressed", suppressed))
+		}
+	}
+	logger.LogAttrs(r.Context(), level, "request", attrs...)
 }

@@ -160,6 +160,9 @@ func (pr *Profile) Validate() error {
 	if !validText(pr.Name) {
 		return Invalid(FieldName, "name must be valid UTF-8 without control characters")
 	}
+	if strings.ContainsFunc(pr.Name, bidiControl) {
+		return Invalid(FieldName, "name must not contain bidirectional control characters")
+	}
 	if err := pr.validateBirth(); err != nil {
 		return err
 	}
@@ -317,6 +320,16 @@ func invisible(r rune) bool {
 		return true
 	}
 	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
+}
+
+// bidiControl reports whether r is one of the characters that reorder the
+// text around them (U+202A–U+202E embeddings and overrides, U+2066–U+2069
+// isolates, the marks U+200E, U+200F and U+061C): in a name they make what
+// is shown differ from what is stored ("\u202e" + name reads backwards).
+// The joiners U+200C and U+200D, which some scripts need, stay allowed.
+func bidiControl(r rune) bool {
+	return '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' ||
+		r == '\u200e' || r == '\u200f' || r == '\u061c'
 }
 
 // validText reports whether s is valid UTF-8 without control characters.

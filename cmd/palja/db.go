@@ -32,6 +32,7 @@ func (d *dbFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 // store is what the commands need of a backend, besides its profile store.
 type store interface {
 	auth.KeyStore
+	auth.KeyLister // the failed-auth limit of an address never refuses a valid key
 	CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error)
 	CreateFirstKey(ctx context.Context, name string) (string, *auth.APIKey, bool, error)
 	ListKeys(ctx context.Context) ([]auth.APIKey, error)
@@ -159,7 +160,10 @@ func openSQLite(ctx context.Context, getenv func(string) string, path string, cr
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path, kr, sqlite.Options{}) // its errors name the database
+	// Open writes nothing here (no write lock for read-only commands); serve
+	// then activates the database: its key in use, expired idempotency
+	// keys purged (see runServe and sqlite.DB.Reencrypt).
+	return sqlite.Open(ctx, path, kr, sqlite.Options{Passive: true}) // its errors name the database
 }
 
 // withDB opens the database as [openDB] does, runs work on it and closes

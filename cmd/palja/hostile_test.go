@@ -153,9 +153,10 @@ func TestHostileInput(t *testing.T) {
 		{"GET 10 KB saju", "GET", "/v1/profiles/" + strings.Repeat("%41", 3400) + "/saju", "", nil, 404, "not_found"},
 
 		// Headers.
-		{"1 MB X-API-Key", "PUT", target, `{"name":"해커"}`, []string{"X-API-Key", "pj_live_" + strings.Repeat("A", 1<<20)}, 401, "authentication_error"},
+		// (Up to --max-header-bytes, 32 KiB: a JSON error; above it, net/http's 431 below.)
+		{"24 KB X-API-Key", "PUT", target, `{"name":"해커"}`, []string{"X-API-Key", "pj_live_" + strings.Repeat("A", 24<<10)}, 401, "authentication_error"},
 		{"X-API-Key with SQL", "PUT", target, `{"name":"해커"}`, []string{"X-API-Key", "pj_live_' OR '1'='1"}, 401, "authentication_error"},
-		{"If-Match of 1 MB", "PUT", target, `{"name":"해커"}`, []string{"If-Match", strings.Repeat(`"v0",`, 200000) + `"v999"`}, 412, "precondition_failed"},
+		{"If-Match of 24 KB", "PUT", target, `{"name":"해커"}`, []string{"If-Match", strings.Repeat(`"v0",`, 5000) + `"v999"`}, 412, "precondition_failed"},
 		{"Content-Type trick", "PUT", target, `{"name":"해커"}`, []string{"Content-Type", "application/json-patch+json"}, 415, "unsupported_media_type"},
 		{"Idempotency-Key of 1 KB", "POST", "/v1/profiles", `{"name":"a","birth_year":1990,"birth_month":1,"birth_day":1}`, []string{"Idempotency-Key", strings.Repeat("k", 1024)}, 400, "validation_error"},
 	}
@@ -197,12 +198,32 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 
-	// Above MaxHeaderBytes (2 MiB) net/http answers 431 itself, before any
+	// Above --max-header-bytes (32 KiB) net/http answers 431 itself, before any
 	// handler runs: the body is net/http's plain text, not the API's error
 	// format, and there is no X-Request-Id. Likewise a header with a NUL
 	// byte is refused by net/http with a plain 400.
+	t.Run("40 KB header", func(t *testing.T) {
+		head := "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-API-Key: " + srv.key + "\r\nX-Big: " + strings.Repeat("a", 40<<10) + "\r\n\r\n"
+		r, err := rawExchange(srv.addr, head, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.status != 431 {
+			t.Errorf("status %d, want 431: %.200s", r.status, r.body)
+		}
+	})
 	t.Run("3 MB header", func(t *testing.T) {
 		head := "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-API-Key: " + srv.key + "\r\nX-Big: " + strings.Repeat("a", 3<<20) + "\r\n\r\n"
+		r, err := rawExchange(srv.addr, head, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.status != 431 {
+			t.Errorf("status %d, want 431: %.200s", r.status, r.body)
+		}
+	})
+	t.Run("1 MB X-API-Key", func(t *testing.T) {
+		head := "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-API-Key: pj_live_" + strings.Repeat("A", 1<<20) + "\r\n\r\n"
 		r, err := rawExchange(srv.addr, head, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -158,13 +158,26 @@ func startServe(t testing.TB, db, addr string, flags ...string) *proc {
 // launchServe starts `palja serve` without waiting for it to be ready.
 func launchServe(t testing.TB, db, addr string, flags ...string) *proc {
 	t.Helper()
-	return launchServeEnv(t, paljaEnv(db, addr), addr, flags...)
+	return launchCmd(t, exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...), db, addr)
 }
 
 // launchServeEnv starts `palja serve` with the environment env.
 func launchServeEnv(t testing.TB, env []string, addr string, flags ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...)
+	return startProc(t, exec.Command(paljaBinary(t), append([]string{"serve"}, flags...)...), env, addr)
+}
+
+// launchCmd starts cmd, a `palja serve` (perhaps behind a wrapper such as
+// prlimit), with the environment of db and addr plus env (NAME=value).
+func launchCmd(t testing.TB, cmd *exec.Cmd, db, addr string, env ...string) *proc {
+	t.Helper()
+	return startProc(t, cmd, append(paljaEnv(db, addr), env...), addr)
+}
+
+// startProc starts cmd, a `palja serve` listening on addr, with the
+// environment env.
+func startProc(t testing.TB, cmd *exec.Cmd, env []string, addr string) *proc {
+	t.Helper()
 	cmd.Env = env
 	p := &proc{t: t, cmd: cmd, addr: addr, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr

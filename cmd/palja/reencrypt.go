@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -36,6 +37,9 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 		n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
 			fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
 		})
+		if errors.Is(err, sqlite.ErrKeyNotInUse) {
+			return err // nothing done: the order of the steps is wrong
+		}
 		if err != nil {
 			return fmt.Errorf("stopped after %d profiles (run it again to resume): %w", n, err)
 		}

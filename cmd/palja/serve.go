@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/palja/palja/auth"
@@ -36,21 +38,41 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list of scheme://host[:port] (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
+	idle := fs.Duration("idle-timeout", 30*time.Second, "how long a keep-alive connection may stay idle between requests")
+	maxHeader := fs.Int("max-header-bytes", 32<<10, "largest request line and headers accepted, in bytes (larger: 431)")
+	maxConns := fs.Int("max-conns", 1024, "connections open at once (also capped by the file descriptor limit)")
+	failRate := fs.Float64("auth-fail-rate", 1, "failed authentications per second per client address, after the burst")
+	failBurst := fs.Int("auth-fail-burst", 20, "failed authentications at once per client address")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	set := setFlags(fs)
 	switch {
 	case !(*rate > 0) || math.IsInf(*rate, 0):
 		return usageError(fs, "--rate must be a positive number")
+	case set["rate"] && (*rate < auth.MinRate || *rate > auth.MaxRate):
+		return usageError(fs, "--rate must be from 0.001 to 1e9 requests per second")
 	case *burst <= 0:
 		return usageError(fs, "--burst must be a positive integer")
+	case set["burst"] && *burst > auth.MaxBurst:
+		return usageError(fs, "--burst must be at most 1073741824")
 	case *readHeader <= 0:
 		return usageError(fs, "--read-header-timeout must be positive")
 	case *grace < 0:
 		return usageError(fs, "--shutdown-timeout must not be negative")
+	case *idle <= 0:
+		return usageError(fs, "--idle-timeout must be positive")
+	case *maxHeader < 1<<10 || *maxHeader > 1<<20:
+		return usageError(fs, "--max-header-bytes must be between 1024 and 1048576")
+	case *maxConns <= 0:
+		return usageError(fs, "--max-conns must be a positive integer")
+	case *failRate < auth.MinRate || *failRate > auth.MaxRate || math.IsNaN(*failRate):
+		return usageError(fs, "--auth-fail-rate must be from 0.001 to 1e9 per second")
+	case *failBurst <= 0 || *failBurst > auth.MaxBurst:
+		return usageError(fs, "--auth-fail-burst must be from 1 to 1073741824")
 	}
 	if err := checkOrigins(*cors); err != nil {
 		if setFlags(fs)["cors-origins"] {
@@ -60,6 +82,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := env.check(fs); err != nil {
 		return err
+	}
+	// A number, but out of the bounds of a limit: from the environment,
+	// that is the variable's fault (exit 1, naming it).
+	if *rate < auth.MinRate || *rate > auth.MaxRate {
+		return errors.New("PALJA_RATE must be from 0.001 to 1e9 requests per second (or give --rate)")
+	}
+	if *burst > auth.MaxBurst {
+		return errors.New("PALJA_BURST must be at most 1073741824 (or give --burst)")
 	}
 	logger, closeLog, err := newLogger(getenv, stderr)
 	if err != nil {
@@ -88,11 +118,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	// The active key is in use from now on (reencrypt may seal under it),
+	// and expired idempotency keys are purged.
+	if a, ok := db.store.(interface{ Activate(context.Context) error }); ok {
+		if err := a.Activate(ctx); err != nil {
+			return err
+		}
+	}
 	if err := bootstrapKey(ctx, db, stderr); err != nil {
 		return err
 	}
 
-	cfg := profile.Config{Rate: *rate, Burst: *burst, Ready: db.Ping}
+	// Ready means a write can commit where the backend can tell
+	// (sqlite.DB.Ready); otherwise that the database answers.
+	ready := db.Ping
+	if r, ok := db.store.(interface{ Ready(context.Context) error }); ok {
+		ready = r.Ready
+	}
+	cfg := profile.Config{Rate: *rate, Burst: *burst, AuthFailRate: *failRate, AuthFailBurst: *failBurst, Ready: ready}
 	if limiter != nil {
 		cfg.Limiter = limiter
 	}
@@ -100,31 +143,53 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           profile.NewHandler(logger, db.profiles, db, cfg),
+		Handler:           closeAfterChunked(profile.NewHandler(logger, db.profiles, db, cfg)),
 		ReadHeaderTimeout: *readHeader,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    2 << 20, // room for a 1 MB X-API-Key to get a JSON 401
+		IdleTimeout:       *idle,
+		MaxHeaderBytes:    *maxHeader,
 		ErrorLog:          slogErrorLog(logger),
 	}
-	logger.Info("palja listening", "addr", ln.Addr().String(), "db", db.where, "shared_rate_limits", limiter != nil)
+	conns := connCap(*maxConns)
+	logger.Info("palja listening", "addr", ln.Addr().String(), "db", db.where, "shared_rate_limits", limiter != nil, "max_conns", conns)
+	var lastShedLog atomic.Int64 // a flood of connections must not flood the log
+	lim := newLimitListener(ln, srv, conns, func(on bool, open int64) {
+		now := time.Now().UnixNano()
+		if last := lastShedLog.Load(); now-last < int64(10*time.Second) || !lastShedLog.CompareAndSwap(last, now) {
+			return
+		}
+		if on {
+			logger.Warn("many connections: keep-alives off, idle connections closed (logged at most every 10 s)", "open", open, "max_conns", conns)
+		} else {
+			logger.Info("connections back to normal: keep-alives on", "open", open)
+		}
+	})
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(lim) }()
+	var failed <-chan struct{} // the store can no longer write safely
+	if f, ok := db.store.(interface{ Failed() <-chan struct{} }); ok {
+		failed = f.Failed()
+	}
+	var stopErr error
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-failed:
+		stopErr = errors.New("a database commit failed with an I/O error (see the log): stopped so as not to write on top of it; " +
+			"restart palja to recover the database (the writes answered 500 may or may not be stored)")
+		logger.Error("database commit failed with an I/O error: stopping")
 	}
 	logger.Info("shutting down", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return errors.Join(stopErr, fmt.Errorf("shutdown: %w", err))
 	}
 	logger.Info("stopped")
-	return nil
+	return stopErr
 }
 
 // bootstrapKey creates and prints a first API key when the database has none.

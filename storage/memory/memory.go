@@ -569,6 +569,23 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (*auth.APIKey, err
 	return nil, fmt.Errorf("memory: key by hash: %w", auth.ErrUnauthorized)
 }
 
+// ActiveKeyHashes returns the hash of every key not revoked (see
+// [auth.KeyLister]).
+func (s *Store) ActiveKeyHashes(ctx context.Context) ([][32]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	var hashes [][32]byte
+	for _, k := range s.db.keys {
+		if k.RevokedAt == nil {
+			hashes = append(hashes, k.hash)
+		}
+	}
+	return hashes, nil
+}
+
 // TouchKey records that the key was used at t, unless a later use is
 // already recorded.
 func (s *Store) TouchKey(ctx context.Context, id string, t time.Time) error {

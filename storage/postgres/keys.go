@@ -148,6 +148,32 @@ func (db *DB) insertKey(ctx context.Context, tx pgx.Tx, k *auth.APIKey, secret, 
 	return nil
 }
 
+// ActiveKeyHashes returns the hash of every key not revoked (see
+// [auth.KeyLister]).
+func (db *DB) ActiveKeyHashes(ctx context.Context) ([][32]byte, error) {
+	rows, err := db.pool.Query(ctx, "SELECT hash FROM api_keys WHERE revoked_at IS NULL")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: active key hashes: %w", err)
+	}
+	defer rows.Close()
+	var hashes [][32]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("postgres: active key hashes: %w", err)
+		}
+		if len(b) == 32 {
+			hashes = append(hashes, [32]byte(b))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: active key hashes: %w", err)
+	}
+	return hashes, nil
+}
+
+var _ auth.KeyLister = (*DB)(nil)
+
 // ListKeys returns every API key, revoked ones included, oldest first.
 func (db *DB) ListKeys(ctx context.Context) ([]auth.APIKey, error) {
 	rows, err := db.pool.Query(ctx, selectKey+" ORDER BY seq")

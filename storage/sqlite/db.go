@@ -17,9 +17,9 @@
 // external_id, Idempotency-Keys, versions and times are stored in the
 // clear.
 //
-// Deleted rows are overwritten in the database file (secure_delete). Until
-// the next checkpoint, and in older frames of the WAL file and in backups,
-// earlier ciphertexts may remain; they are useless without the keys.
+// Deleted rows are overwritten in the database file (secure_delete), and a
+// delete is acknowledged only after the WAL was checkpointed and truncated,
+// so that its frames are gone too. Backups keep what they hold.
 //
 // # Writes: group commit
 //
@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -54,6 +55,13 @@ type Options struct {
 	Synchronous string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Passive makes Open write nothing once the schema is current: it
+	// verifies the keyring against the check values without recording the
+	// primary key's, and purges no expired Idempotency-Key, so that it
+	// takes no write lock (a read-only command works while another
+	// process holds it) and a key becomes "in use" only once a server
+	// calls [DB.Activate] with it (see [DB.Reencrypt]).
+	Passive bool
 }
 
 // DB is an open palja database. It is safe for concurrent use.
@@ -71,6 +79,10 @@ type DB struct {
 
 	profiles ProfileStore
 
+	readyMu  sync.Mutex
+	readyAt  time.Time // when the last probe write ended; zero: none yet
+	readyErr error     // its result
+
 	stopJanitor chan struct{}
 	janitorDone chan struct{}
 	closeOnce   sync.Once
@@ -78,8 +90,11 @@ type DB struct {
 }
 
 // Open opens (creating it if needed) the SQLite database at path, brings
-// its schema up to date, and checks that kr holds every key that stored
-// ciphertexts were sealed under. The database file is a path, not a URI.
+// its schema up to date, checks that kr holds every key that stored
+// ciphertexts were sealed under, and that each of its keys is the one that
+// sealed the data under its id (a check value per key id, see
+// [sealed.Sealer.VerifyCheck]; the error wraps [sealed.ErrWrongKey] and
+// names the key id). The database file is a path, not a URI.
 // Its errors read "sqlite: open <path>: <cause>".
 func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*DB, error) {
 	if kr == nil {
@@ -98,11 +113,16 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 		db.now = time.Now
 	}
 	db.profiles.db = db
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if err := db.open(ctx, path, syncMode); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
+	if !opts.Passive {
+		db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
+	}
 	db.stopJanitor, db.janitorDone = make(chan struct{}), make(chan struct{})
 	go db.janitor()
 	return db, nil
@@ -149,6 +169,9 @@ func (db *DB) open(ctx context.Context, path, sync string) error {
 	if err := db.checkKeys(ctx); err != nil {
 		return err
 	}
+	if err := db.verifyKeys(ctx, conn); err != nil {
+		return err
+	}
 	db.w.started = true
 	go db.w.run()
 	return nil
@@ -164,6 +187,26 @@ func (db *DB) checkKeys(ctx context.Context) error {
 	return db.sl.CheckKeys(ids)
 }
 
+// createPrivate creates the database file, empty, with mode 0600 if it does
+// not exist: SQLite gives the -wal and -shm files it creates beside it the
+// database file's mode, so none of them is readable by other local users
+// (they hold external ids and Idempotency-Keys in the clear), whatever the
+// umask. An existing file keeps its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("create: %w", pe.Err) // the caller names the path
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // Profiles returns the [profile.Store] of db.
 func (db *DB) Profiles() *ProfileStore { return &db.profiles }
 
@@ -175,11 +218,53 @@ func (db *DB) Ping(ctx context.Context) error {
 	if closed {
 		return ErrClosed
 	}
+	if f := db.w.failure.Load(); f != nil {
+		return *f
+	}
 	if err := db.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
+
+// readyEvery is how long a probe write of [DB.Ready] is trusted.
+const readyEvery = time.Second
+
+// Ready reports whether db can serve reads and writes: [DB.Ping], then a
+// probe write (one row of ready_probe) committed through the writer like
+// any write, with its fsync. The probe runs at most once per readyEvery;
+// calls in between get its answer, so a flood of /readyz costs at most one
+// commit a second.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.Ping(ctx); err != nil {
+		return err
+	}
+	db.readyMu.Lock()
+	defer db.readyMu.Unlock()
+	if !db.readyAt.IsZero() && time.Since(db.readyAt) < readyEvery {
+		return db.readyErr
+	}
+	// The answer is shared: a caller that goes away must not make it fail.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.conn.ExecContext(tx.ctx, "INSERT INTO ready_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", db.now().UnixNano())
+		return err
+	})
+	if err != nil {
+		err = fmt.Errorf("sqlite: a write cannot commit: %w", err)
+	}
+	db.readyAt, db.readyErr = time.Now(), err
+	return err
+}
+
+// Failed is closed once a commit has failed with an I/O error (a failed
+// fsync, a damaged file). From then on every write fails with
+// [ErrWriterFailed] and Ping fails: the writes of that commit may or may
+// not be on disk, and committing more on top of a log whose state is
+// unknown could cost acknowledged writes at the next recovery. The process
+// should stop; reopening the database recovers it.
+func (db *DB) Failed() <-chan struct{} { return db.w.failed }
 
 // Close waits for the writes already submitted to commit, then closes the
 // database. Writes submitted afterwards fail with [ErrClosed].

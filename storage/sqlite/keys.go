@@ -168,6 +168,24 @@ func (db *DB) ListKeys(ctx context.Context) ([]auth.APIKey, error) {
 	return keys, nil
 }
 
+// ActiveKeyHashes returns the hash of every key not revoked (see
+// [auth.KeyLister]).
+func (db *DB) ActiveKeyHashes(ctx context.Context) ([][32]byte, error) {
+	var blobs [][]byte
+	if err := db.rdb.SelectContext(ctx, &blobs, "SELECT hash FROM api_keys WHERE revoked_at IS NULL"); err != nil {
+		return nil, fmt.Errorf("sqlite: active key hashes: %w", err)
+	}
+	hashes := make([][32]byte, 0, len(blobs))
+	for _, b := range blobs {
+		if len(b) == 32 {
+			hashes = append(hashes, [32]byte(b))
+		}
+	}
+	return hashes, nil
+}
+
+var _ auth.KeyLister = (*DB)(nil)
+
 // CountKeys returns how many API keys exist, revoked ones included.
 func (db *DB) CountKeys(ctx context.Context) (int, error) {
 	var n int

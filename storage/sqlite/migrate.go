@@ -63,6 +63,16 @@ func migrate(ctx context.Context, conn *sql.Conn, rebind func(string) string, no
 	if err != nil {
 		return err
 	}
+	// A current schema needs no write lock: read its version first, so that
+	// a read-only command works while another process holds the lock.
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err == nil {
+		if known := ms[len(ms)-1].version; current > known {
+			return fmt.Errorf("database schema version %d is newer than this program's %d", current, known)
+		} else if current == known {
+			return nil
+		}
+	}
 	err = inTx(ctx, conn, func() error {
 		_, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,

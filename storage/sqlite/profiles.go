@@ -216,7 +216,9 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 // Delete removes the profile named by ref and, in the same transaction,
 // the idempotency keys that created it, so that nothing derived from its
 // personal fields (the sealed body fingerprint) outlives it. Both are
-// overwritten in the database file (secure_delete). A retry of the create
+// overwritten in the database file (secure_delete), and the WAL is
+// checkpointed and truncated before the delete is acknowledged, so that
+// no frame of the WAL file still holds them. A retry of the create
 // afterwards creates a new profile. When precondition is not nil it is
 // given the profile's version inside the transaction; its error is
 // returned and nothing is deleted. The ciphertext is not opened, so a
@@ -244,6 +246,7 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 		if _, err := tx.st[stIdemDelete].ExecContext(tx.ctx, account, id); err != nil {
 			return fmt.Errorf("sqlite: delete idempotency keys of profile %s: %w", id, err)
 		}
+		tx.scrub = true // the WAL still holds the row's frames
 		return nil
 	})
 }

@@ -39,9 +39,17 @@ const DefaultReencryptBatch = 256
 // profiles and their key ids. A fingerprint that does not open is left
 // without an error: it already counts as expired (see
 // [ProfileStore.Create]) and is purged with its idempotency key.
+//
+// Reencrypt refuses, with [ErrKeyNotInUse], while no server has run with
+// the primary key (its check value is not recorded, see [DB.Activate]):
+// re-sealed under a key that the running server lacks, every profile would
+// fail there.
 func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
 	if batch <= 0 {
 		batch = DefaultReencryptBatch
+	}
+	if err := db.primaryInUse(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: reencrypt: %w", err)
 	}
 	primary := db.sl.Primary()
 	var total int

@@ -102,3 +102,20 @@ func isBusy(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
+
+// isIOError reports whether err is SQLite's report of a failed read, write
+// or sync, or of a damaged file: after one at a commit, what the files hold
+// is not known any more (see [writer.fail]).
+func isIOError(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrIoErr || se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
+}
+
+// isWriteIOError is isIOError narrowed to the failures of writing and
+// syncing: what makes the writer stop when an op meets it (a page that
+// cannot be read fails that op alone).
+func isWriteIOError(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrIoErr &&
+		se.ExtendedCode != sqlite3.ErrIoErrRead && se.ExtendedCode != sqlite3.ErrIoErrShortRead
+}

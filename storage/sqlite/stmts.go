@@ -60,15 +60,15 @@ var statements = [numStmts]struct {
 	stSavepoint:    {"SAVEPOINT op", onWriter},
 	stRelease:      {"RELEASE op", onWriter},
 	stRollbackTo:   {"ROLLBACK TO op", onWriter},
-	stProfileByID:  {selectProfile + " WHERE account_id = ? AND id = ?", onWriter | onReaders},
+	stProfileByID:  {selectProfile + " INDEXED BY profiles_account_id WHERE account_id = ? AND id = ?", onWriter | onReaders},
 	stProfileByExt: {selectProfile + " WHERE account_id = ? AND external_id = ?", onWriter | onReaders},
 	stList:         {selectProfile + " WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?", onReaders},
-	stSeqOf:        {"SELECT seq FROM profiles WHERE account_id = ? AND id = ?", onReaders},
+	stSeqOf:        {"SELECT seq FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ?", onReaders},
 	stInsertProfile: {"INSERT INTO profiles (id, account_id, external_id, key_id, sealed, version, created_at, updated_at)" +
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", onWriter},
 	stUpdateProfile: {"UPDATE profiles SET external_id = ?, key_id = ?, sealed = ?, version = ?, updated_at = ? WHERE seq = ?", onWriter},
 	stUpdateSealed:  {"UPDATE profiles SET sealed = ?, version = ?, updated_at = ? WHERE seq = ?", onWriter},
-	stDeleteByID:    {"DELETE FROM profiles WHERE account_id = ? AND id = ? RETURNING id, version", onWriter},
+	stDeleteByID:    {"DELETE FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ? RETURNING id, version", onWriter},
 	stDeleteByExt:   {"DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, version", onWriter},
 	stIdemGet:       {"SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?", onWriter},
 	stIdemPut: {"INSERT INTO idempotency_keys (account_id, key, fingerprint, profile_id, created_at) VALUES (?, ?, ?, ?, ?)" +

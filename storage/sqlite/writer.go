@@ -18,6 +18,10 @@ const maxBatch = 256
 // ErrClosed is returned for a write submitted after [DB.Close].
 var ErrClosed = errors.New("sqlite: database closed")
 
+// ErrWriterFailed is returned for every write after the writer met an I/O
+// error at a commit (see [DB.Failed]).
+var ErrWriterFailed = errors.New("sqlite: a commit failed with an I/O error; no more writes until the database is reopened")
+
 // A writer owns the database's only write connection. Every write is an op
 // handed to its goroutine, which commits them in groups: while one commit
 // (and its fsync) is in flight, the ops that arrive queue up, and the next
@@ -39,6 +43,11 @@ type writer struct {
 
 	mu     sync.RWMutex // held for reading while sending to queue
 	closed bool
+
+	// failure is set, and failed closed, once a commit met an I/O error.
+	failure    atomic.Pointer[error]
+	failed     chan struct{}
+	failedOnce sync.Once
 }
 
 // An op is one write. fn runs on the writer goroutine inside the group's
@@ -62,13 +71,17 @@ type wtx struct {
 	conn *sql.Conn
 	st   *stmts
 	buf  sealed.Buffers
+	// scrub is set by an op that deleted personal data: after the commit
+	// the WAL is checkpointed and truncated (see [writer.scrubWAL]).
+	scrub bool
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 	w := &writer{
-		conn:  conn,
-		queue: make(chan *op, queue),
-		done:  make(chan struct{}),
+		conn:   conn,
+		queue:  make(chan *op, queue),
+		done:   make(chan struct{}),
+		failed: make(chan struct{}),
 	}
 	w.tx = wtx{db: db, ctx: context.Background(), conn: conn, st: &w.st}
 	return w
@@ -89,6 +102,9 @@ func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if f := w.failure.Load(); f != nil {
+		return *f
 	}
 	o := opPool.Get().(*op)
 	o.ctx, o.fn = ctx, fn
@@ -163,6 +179,12 @@ func (w *writer) commit(batch []*op) {
 		}
 	}()
 	tx, st := &w.tx, &w.st
+	if f := w.failure.Load(); f != nil {
+		for _, o := range batch {
+			o.err = *f
+		}
+		return
+	}
 	if _, err := st[stBegin].ExecContext(tx.ctx); err != nil {
 		err = fmt.Errorf("sqlite: begin: %w", err)
 		for _, o := range batch {
@@ -200,7 +222,44 @@ func (w *writer) commit(batch []*op) {
 	}
 	if _, err := st[stCommit].ExecContext(tx.ctx); err != nil {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
+		return
 	}
+	if tx.scrub {
+		w.scrubWAL()
+	}
+}
+
+// scrubWAL copies the WAL into the database file and truncates it to zero
+// bytes, before the ops of the group are answered: the frames that held a
+// deleted profile (its ciphertext and its external_id in the clear) and
+// its earlier versions are then gone from the WAL file, as secure_delete
+// has overwritten them in the database file. A checkpoint kept from
+// finishing (a reader of another process on an older snapshot beyond the
+// busy timeout) is tried again after the next commit.
+func (w *writer) scrubWAL() {
+	var busy, logFrames, done int
+	err := w.conn.QueryRowContext(w.tx.ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	if err == nil && busy == 0 {
+		w.tx.scrub = false
+	} else if isIOError(err) {
+		w.fail(err)
+	}
+}
+
+// fail stops the writer for good after an I/O error of err at a commit, a
+// rollback or a savepoint. The transaction's frames may have reached the
+// write-ahead log even though the sync failed (so that its writes appear
+// after a restart), and after a failed fsync the kernel may have dropped
+// pages that it reported as written: committing more on top of that log
+// could make the recovery after a crash drop acknowledged transactions
+// (WAL frames are checksummed as a chain). So no later write is run or
+// acknowledged on this handle: each fails with [ErrWriterFailed], [DB.Ping]
+// fails, and [DB.Failed] is closed, for the process to stop and be
+// restarted: reopening the database replays the log and tells what it holds.
+func (w *writer) fail(err error) {
+	f := fmt.Errorf("%w (%v)", ErrWriterFailed, err)
+	w.failure.CompareAndSwap(nil, &f)
+	w.failedOnce.Do(func() { close(w.failed) })
 }
 
 // call runs one op, unless its context is already done.
@@ -214,7 +273,10 @@ func (w *writer) call(o *op) (err error) {
 			err = errors.New("sqlite: write op panicked")
 		}
 	}()
-	return o.fn(&w.tx)
+	if err = o.fn(&w.tx); isWriteIOError(err) {
+		w.fail(err)
+	}
+	return err
 }
 
 // abort rolls the transaction back and fails with err every op that had
@@ -224,6 +286,9 @@ func (w *writer) abort(batch []*op, err error) {
 	w.st[stRollback].ExecContext(w.tx.ctx) // fails harmlessly if SQLite already rolled back
 	if err == nil {
 		return
+	}
+	if isIOError(err) {
+		w.fail(err)
 	}
 	for _, o := range batch {
 		if o.err == nil {

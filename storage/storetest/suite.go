@@ -775,6 +775,18 @@ func testKeys(t *testing.T, db Database) {
 	if err != nil || len(keys) != 2 || keys[0].ID != k.ID || keys[1].ID != k2.ID {
 		t.Errorf("ListKeys = %+v, %v; want both keys, oldest first", keys, err)
 	}
+	// A key lister (auth.KeyLister) lists the keys not revoked, by hash.
+	if l, ok := ks.(auth.KeyLister); ok {
+		hashes, err := l.ActiveKeyHashes(ctx)
+		if err != nil || len(hashes) != 1 {
+			t.Errorf("ActiveKeyHashes = %d hashes, %v; want 1 (the second key; the first is revoked)", len(hashes), err)
+		}
+		if len(hashes) != 1 {
+			// reported above
+		} else if got, err := ks.KeyByHash(ctx, hashes[0]); err != nil || got.ID != k2.ID {
+			t.Errorf("ActiveKeyHashes lists %+v, %v; want the second key", got, err)
+		}
+	}
 	// Only hashes are stored.
 	raw, err := db.Raw()
 	if err != nil {

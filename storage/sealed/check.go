@@ -1,0 +1,66 @@
+package sealed
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/palja/palja/crypto"
+)
+
+// Check values: a backend stores, per key id, a known plaintext sealed
+// under that key, and verifies it at start-up with [Sealer.VerifyCheck]
+// before it serves anything. Key material that is not the one the
+// database was sealed with, given under the right id, is then refused with
+// a message naming the id, instead of failing every existing profile with a
+// 500 and sealing new ones under a second key of the same id.
+
+// checkPlaintext is what a check value seals.
+const checkPlaintext = "palja key check v1"
+
+const checkADPrefix = "key_checks.sealed|"
+
+// AppendCheckAD appends the associated data of the check value of key id.
+func AppendCheckAD(b []byte, id string) []byte {
+	b = append(b, checkADPrefix...)
+	return append(b, id...)
+}
+
+// ErrWrongKey is key material that does not open the data sealed under its
+// id in this database.
+var ErrWrongKey = errors.New("wrong key material")
+
+// SealCheck returns the check value of the primary key and its id.
+func (s *Sealer) SealCheck() (id string, ciphertext []byte) {
+	id = string(s.kr.Primary())
+	return id, s.kr.Seal([]byte(checkPlaintext), AppendCheckAD(nil, id))
+}
+
+// VerifyCheck verifies the stored check value of key id: nil if it opens
+// to the known plaintext under the keyring's key of that id, or if the
+// keyring has no such key (a retired key; [Sealer.CheckKeys] reports the
+// ones still in use). Otherwise the error wraps [ErrWrongKey] and names the
+// key id, nothing else.
+func (s *Sealer) VerifyCheck(id string, ciphertext []byte) error {
+	if !s.kr.Has(crypto.KeyID(id)) {
+		return nil
+	}
+	kid, err := crypto.KeyIDOf(ciphertext)
+	if err == nil && string(kid) != id {
+		err = crypto.ErrDecrypt // a check value moved to another id
+	}
+	var pt []byte
+	if err == nil {
+		pt, err = s.kr.Open(ciphertext, AppendCheckAD(nil, id))
+	}
+	if err != nil || !bytes.Equal(pt, []byte(checkPlaintext)) {
+		return WrongKey(id)
+	}
+	return nil
+}
+
+// WrongKey is the error of key id whose material does not open what the
+// database holds under that id: the start-up error a backend returns.
+func WrongKey(id string) error {
+	return fmt.Errorf("%w: key %q is not the key that sealed this database's data under that id (its check value does not open); give the original key material for %q", ErrWrongKey, id, id)
+}

@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/storage/sealed"
+)
+
+// verifyKeys verifies the keyring against the database before anything is
+// served (see [sealed.Sealer.VerifyCheck]): every stored check value whose
+// key is in the ring must open; a key of the ring without a check value but
+// with profiles (a database from before key_checks) must open one of them.
+// The primary key's check value is then written if it is missing, in a
+// write transaction that verifies again what a concurrent process may have
+// written first. Nothing is written, and no write lock taken, when the
+// check values are all there.
+func (db *DB) verifyKeys(ctx context.Context, conn *sql.Conn) error {
+	missing, err := db.verifyChecks(ctx, conn)
+	if err != nil || !missing || db.opts.Passive {
+		return err
+	}
+	return db.recordKey(ctx, conn)
+}
+
+// Activate does what Open leaves out with [Options.Passive]: it records the
+// primary key's check value if it is missing, after verifying the stored
+// ones again, so that the key counts as in use (see [DB.Reencrypt]), and
+// purges the expired Idempotency-Keys (best effort). serve calls it at
+// start.
+func (db *DB) Activate(ctx context.Context) error {
+	db.purgeIdempotency(ctx)
+	return db.w.do(ctx, func(tx *wtx) error {
+		missing, err := db.verifyChecks(tx.ctx, tx.conn)
+		if err != nil || !missing {
+			return err
+		}
+		id, check := db.sl.SealCheck()
+		_, err = tx.conn.ExecContext(tx.ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
+		return err
+	})
+}
+
+// recordKey is Activate's record on conn, before the writer runs.
+func (db *DB) recordKey(ctx context.Context, conn *sql.Conn) error {
+	return inTx(ctx, conn, func() error {
+		missing, err := db.verifyChecks(ctx, conn)
+		if err != nil || !missing {
+			return err
+		}
+		id, check := db.sl.SealCheck()
+		_, err = conn.ExecContext(ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
+		return err
+	})
+}
+
+// verifyChecks verifies what is stored and reports whether the primary
+// key's check value is missing.
+func (db *DB) verifyChecks(ctx context.Context, conn *sql.Conn) (primaryMissing bool, err error) {
+	rows, err := conn.QueryContext(ctx, "SELECT key_id, sealed FROM key_checks")
+	if err != nil {
+		return false, fmt.Errorf("read key checks: %w", err)
+	}
+	checked := map[string]bool{}
+	for rows.Next() {
+		var id string
+		var check []byte
+		if err := rows.Scan(&id, &check); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("read key checks: %w", err)
+		}
+		if err := db.sl.VerifyCheck(id, check); err != nil {
+			rows.Close()
+			return false, err
+		}
+		checked[id] = true
+	}
+	if err := rows.Close(); err != nil {
+		return false, fmt.Errorf("read key checks: %w", err)
+	}
+	for _, id := range db.kr.IDs() {
+		if !checked[string(id)] {
+			if err := db.verifyOnProfiles(ctx, conn, id); err != nil {
+				return false, err
+			}
+		}
+	}
+	return !checked[string(db.sl.Primary())], nil
+}
+
+// verifyOnProfiles opens up to three profiles sealed under key id: the key
+// is the wrong one if there are some and none opens.
+func (db *DB) verifyOnProfiles(ctx context.Context, conn *sql.Conn, id crypto.KeyID) error {
+	rows, err := conn.QueryContext(ctx, "SELECT account_id, id, sealed FROM profiles WHERE key_id = ? LIMIT 3", string(id))
+	if err != nil {
+		return fmt.Errorf("read profiles of key %q: %w", id, err)
+	}
+	defer rows.Close()
+	seen, opened := 0, false
+	for rows.Next() {
+		var account string
+		var r sealed.Row
+		if err := rows.Scan(&account, &r.ID, &r.Sealed); err != nil {
+			return fmt.Errorf("read profiles of key %q: %w", id, err)
+		}
+		seen++
+		if _, err := db.sl.OpenProfile(nil, account, &r); err == nil {
+			opened = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read profiles of key %q: %w", id, err)
+	}
+	if seen > 0 && !opened {
+		return sealed.WrongKey(string(id))
+	}
+	return nil
+}
+
+// ErrKeyNotInUse is [DB.Reencrypt] refusing to re-seal under a primary key
+// that no server has run with yet.
+var ErrKeyNotInUse = errors.New("the active key is not in use by a server yet")
+
+// primaryInUse fails with [ErrKeyNotInUse] unless the primary key's check
+// value is recorded: a server (Open without Passive, or Activate) has run with it.
+func (db *DB) primaryInUse(ctx context.Context) error {
+	var n int
+	if err := db.rdb.GetContext(ctx, &n, db.rdb.Rebind("SELECT COUNT(*) FROM key_checks WHERE key_id = ?"), string(db.sl.Primary())); err != nil {
+		return fmt.Errorf("read key checks: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: restart every palja serve with key %q first (PALJA_ENCRYPTION_KEYS with it first, the old keys after it), "+
+			"then run reencrypt: a server without it could not read what reencrypt seals under it", ErrKeyNotInUse, db.sl.Primary())
+	}
+	return nil
+}
