@@ -39,8 +39,12 @@ func (f *fakeRedis) advance(d time.Duration) {
 // limiter returns a new limiter (an instance) on f.
 func (f *fakeRedis) limiter(t *testing.T, opts Options) *Limiter {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: f.m.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+	// Generous timeouts: on a loaded machine a call to miniredis can take
+	// longer than the production 200 ms, and a timeout would switch the
+	// limiter to its fallback and break the exact counts of these fake-clock
+	// tests. The fallback tests stop miniredis, which fails at once.
+	c := redis.NewClient(&redis.Options{Addr: f.m.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: 10 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second})
 	t.Cleanup(func() { c.Close() })
 	return New(c, opts)
 }
