@@ -12,7 +12,9 @@
 //	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
 //	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged);
 //	                  the 360 px phone's goes beside it, as NAME-360.png,
-//	                  and its chart card alone as NAME-360-chart.png
+//	                  and its chart card alone as NAME-360-chart.png; the
+//	                  412's panel and the delete confirmation as
+//	                  NAME-412.png and NAME-delete.png
 package main
 
 import (
@@ -427,11 +429,13 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		b.expect(`(() => {
 			const w = (sel) => document.querySelector(sel).getBoundingClientRect().width;
 			const edit = w('`+field("birth_hour")+`'), minute = w('`+field("birth_minute")+`'), create = w('#create-form [name="birth_hour"]');
-			return edit >= 64 && minute >= 64 && create >= 44 ? "ok" : "hour " + edit + ", minute " + minute + ", create " + create;
+			const calendar = w('`+field("calendar")+`'); // "양력 solar" whole
+			return edit >= 64 && minute >= 64 && create >= 44 && calendar >= 100 ? "ok" : "hour " + edit + ", minute " + minute + ", create " + create + ", calendar " + calendar;
 		})()`, "ok")
 	}
 	step("back to the desktop", chromedp.EmulateViewport(1360, 1000))
 	lunarID := b.eval(`state.profile.id`)
+	b.expect(`document.querySelector('`+field("calendar")+`').getBoundingClientRect().width >= 100`, "true")
 
 	// The weakest element is marked by a box and a tag, not a wavy
 	// underline that reads as a spell-check mark.
@@ -474,6 +478,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		poll(`document.querySelector("#status").textContent.startsWith("412")`),
 	)
 	b.expect(`(() => { const h = document.querySelector("#error .error-hint")?.textContent || ""; return h.includes("다시 불러오") && h.includes("reload") })()`, "true")
+	b.shot(chromedp.CSS("#last"), strings.TrimSuffix(shot, ".png")+"-412.png")
 	staleETag := b.eval(`state.etag`)
 	step("reload after the 412",
 		chromedp.Click(chromedp.CSS("#error #reload")),
@@ -489,6 +494,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if code := apiStatus(t, apiOrigin, key, lunarID); code != 200 {
 		t.Errorf("after the first click on Delete the profile answers %d, want 200", code)
 	}
+	b.shot(chromedp.CSS("#edit .actions"), strings.TrimSuffix(shot, ".png")+"-delete.png")
 	step("cancel", chromedp.Click(chromedp.CSS("#delete-no")))
 	b.expect(`document.querySelector("#delete-confirm")?.hidden === true && !document.querySelector("#delete").hidden && !!state.profile`, "true")
 	step("delete, confirmed",
@@ -535,6 +541,22 @@ func (b *browser) expect(expr, want string) {
 	if got := b.eval(expr); got != want {
 		b.t.Errorf("%s\n  = %q\n  want %q", expr, got, want)
 	}
+}
+
+// shot saves a screenshot of one element (the 412's hint, the delete
+// confirmation), for a look at states the full-page shots do not show.
+func (b *browser) shot(sel chromedp.CSS, file string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(sel))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", file, err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", file)
 }
 
 func (b *browser) fail(step string, err error, shot string) {
