@@ -12,7 +12,9 @@
 //	PALJA_CHROMIUM    the browser (default /usr/bin/chromium)
 //	PALJA_SCREENSHOT  where to write the PNG (default: a temp dir, logged);
 //	                  the 360 px phone's goes beside it, as NAME-360.png,
-//	                  and its chart card alone as NAME-360-chart.png
+//	                  and its chart card alone as NAME-360-chart.png; the
+//	                  412's panel and the delete confirmation as
+//	                  NAME-412.png and NAME-delete.png
 package main
 
 import (
@@ -31,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -75,6 +79,18 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A key with a burst of one and a slow refill, for a 429.
+	slowKey, _, err := db.CreateKey(context.Background(), "slow", "", 0.02, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An address nothing listens on, for a network error.
+	deadLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadOrigin := "http://" + deadLn.Addr().String()
+	deadLn.Close()
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromium),
@@ -96,7 +112,9 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
 
-	// Script errors on the page fail the test.
+	// Script errors on the page fail the test, and so does a 404 or an
+	// error in the console for anything but the API's own answers and the
+	// dead address (a missing favicon among them).
 	var (
 		mu       sync.Mutex
 		problems []string
@@ -114,6 +132,18 @@ func TestPlaygroundInBrowser(t *testing.T) {
 			if ev.Type == runtime.ConsoleAPICalledTypeError {
 				mu.Lock()
 				problems = append(problems, "console.error")
+				mu.Unlock()
+			}
+		case *network.EventResponseReceived:
+			if r := ev.Response; r != nil && r.Status >= 400 && !strings.Contains(r.URL, "/v1/") {
+				mu.Lock()
+				problems = append(problems, fmt.Sprintf("%d for %s", r.Status, r.URL))
+				mu.Unlock()
+			}
+		case *cdplog.EventEntryAdded:
+			if e := ev.Entry; e != nil && e.Level == cdplog.EntryLevelError && !strings.Contains(e.URL, "/v1/") && !strings.HasPrefix(e.URL, deadOrigin) {
+				mu.Lock()
+				problems = append(problems, fmt.Sprintf("console: %s (%s)", e.Text, e.URL))
 				mu.Unlock()
 			}
 		}
@@ -147,6 +177,15 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector("#base").value`); got != apiOrigin {
 		t.Fatalf("API base URL %q, want %q from ?api=", got, apiOrigin)
 	}
+	// The page names its icon, and the server has it (no favicon 404).
+	b.expect(`(async () => {
+		const l = document.querySelector('link[rel~="icon"]');
+		if (!l) return "no icon link";
+		const r = await fetch(l.href);
+		return r.status + " " + r.headers.get("Content-Type");
+	})()`, "200 image/svg+xml")
+	// Placeholders are examples, not values: lighter and in italics.
+	b.expect(`getComputedStyle(document.querySelector('#create-form [name="name"]'), "::placeholder").fontStyle`, "italic")
 
 	step("create 김영희, 1990-05-15 10시",
 		chromedp.SetValue(chromedp.CSS("#key"), key),
@@ -180,12 +219,23 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Errorf("X-Request-Id shown as %q", rid)
 	}
 	b.expect(`state.etag`, `"v1"`)
+	// The panel shows the user's own exchange, the POST's 201 with its
+	// Location and ETag, and the chart's GET …/saju only as a follow-up.
+	b.expect(`document.querySelector("#status").textContent`, "201 Created POST /v1/profiles")
+	b.expect(`document.querySelector("#h-location")?.textContent`, "/v1/profiles/"+id)
+	b.expect(`document.querySelector("#h-etag").textContent`, `"v1"`)
+	b.expect(`document.querySelector("#body").textContent.includes('"id":"`+id+`"') && !document.querySelector("#body").textContent.includes("pillars")`, "true")
+	b.expect(`document.querySelector("#followup")?.hidden + " " + document.querySelector("#followup")?.textContent`,
+		"false 이어서 · then GET /v1/profiles/"+id+"/saju → 200")
 
 	step("PUT the name only",
 		chromedp.SetValue(chromedp.CSS(field("name")), "이민지"),
 		save("name"),
 		poll(`document.querySelector("#profile").textContent.includes("이**") && state.etag === '"v2"'`),
 	)
+	b.expect(`document.querySelector("#status").textContent`, "200 OK PUT /v1/profiles/"+id)
+	b.expect(`document.querySelector("#h-etag").textContent`, `"v2"`)
+	b.expect(`document.querySelector("#h-location")?.textContent`, "—")
 	b.expect(`document.querySelector("#chart .cell.me .big").textContent`, "경")
 
 	step("a rejected PUT shows the API error",
@@ -196,6 +246,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	b.expect(`document.querySelector("#error .error-title").textContent`, "400 validation_error · birth_day")
 	b.expect(`document.querySelector("#status strong").textContent.trim()`, "400 Bad Request")
 	b.expect(`document.querySelector('`+field("birth_day")+`').getAttribute("aria-invalid")`, "true")
+	// Only the form that sent it: the create form's birth_day is not outlined.
+	b.expect(`[...document.querySelectorAll("[aria-invalid]")].map(e => (e.closest("form").dataset.field || e.closest("form").id) + ":" + e.name).join(",")`, "birth_day:value")
 	b.expect(`state.etag`, `"v2"`)
 
 	step("clear the birth hour with 시간 모름",
@@ -355,13 +407,105 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	// 1990-05-15 10:30 at 126.98° E: 경오 신사 경진 신사.
 	b.expect(`[...document.querySelectorAll("#chart .cell .big")].map(e => e.textContent).join("")`, "신경신경사진사오")
 
-	// On a 360 px phone every control of the forms stays on the screen.
-	step("a 360 px phone", chromedp.EmulateViewport(360, 780))
-	b.expect(`[...document.querySelectorAll("#create-form input, #create-form select, #create-form button, #edit form.field > *")]
-		.filter(e => e.offsetParent !== null && !e.hidden)
-		.filter(e => e.getBoundingClientRect().right > 360.5 || e.getBoundingClientRect().left < 0).map(e => e.name || e.tagName).join(",")`, "")
-	b.expect(`document.documentElement.scrollWidth <= 360`, "true") // nothing, the chart included, runs off the side
+	// On common phones (390 and 360 px) every control of the forms stays on
+	// the screen, nothing is wider than it, the chart's year column (the
+	// rightmost) is whole inside the chart, and the hour boxes stay usable.
+	for _, w := range []int{390, 360} {
+		step(fmt.Sprintf("a %d px phone", w), chromedp.EmulateViewport(int64(w), 780))
+		b.expect(fmt.Sprintf(`[...document.querySelectorAll("#create-form input, #create-form select, #create-form button, #edit form.field > *, #edit .actions button")]
+			.filter(e => e.offsetParent !== null && !e.hidden)
+			.filter(e => e.getBoundingClientRect().right > %d.5 || e.getBoundingClientRect().left < 0).map(e => e.name || e.tagName).join(",")`, w), "")
+		b.expect(fmt.Sprintf(`document.documentElement.scrollWidth <= %d`, w), "true") // nothing, the chart included, runs off the side
+		b.expect(fmt.Sprintf(`[...document.querySelectorAll("body *")].filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > %d.5 && !e.closest("#luck")).map(e => e.tagName + "." + e.className).join(",")`, w), "")
+		b.expect(fmt.Sprintf(`(() => {
+			const chart = document.querySelector("#chart").getBoundingClientRect();
+			const year = [...document.querySelectorAll("#chart > *")].filter((e, i) => i %% 5 === 4);
+			const heads = year.map(e => e.textContent).slice(0, 1).join("");
+			const whole = year.every(e => { const r = e.getBoundingClientRect(); return r.width >= 40 && r.left >= chart.left && r.right <= chart.right && r.right <= %d && e.scrollWidth <= e.clientWidth + 1 });
+			return heads + " " + year.length + " " + whole;
+		})()`, w), "年柱연주year 10 true")
+		// The edit form's hour box (and the create form's) wide enough to
+		// tap and to show "23" and its placeholder, not squeezed to ~20 px.
+		b.expect(`(() => {
+			const w = (sel) => document.querySelector(sel).getBoundingClientRect().width;
+			const edit = w('`+field("birth_hour")+`'), minute = w('`+field("birth_minute")+`'), create = w('#create-form [name="birth_hour"]');
+			const calendar = w('`+field("calendar")+`'); // "양력 solar" whole
+			return edit >= 64 && minute >= 64 && create >= 44 && calendar >= 100 ? "ok" : "hour " + edit + ", minute " + minute + ", create " + create + ", calendar " + calendar;
+		})()`, "ok")
+	}
 	step("back to the desktop", chromedp.EmulateViewport(1360, 1000))
+	lunarID := b.eval(`state.profile.id`)
+	b.expect(`document.querySelector('`+field("calendar")+`').getBoundingClientRect().width >= 100`, "true")
+
+	// The weakest element is marked by a box and a tag, not a wavy
+	// underline that reads as a spell-check mark.
+	b.expect(`(() => { const s = getComputedStyle(document.querySelector("#elements .bar.weakest .name")); return s.textDecorationLine + " " + s.borderTopStyle })()`, "none solid")
+
+	// A network error: no answer, so none of the previous answer's
+	// headers stay in the panel.
+	step("a network error",
+		chromedp.SetValue(chromedp.CSS("#base"), deadOrigin),
+		chromedp.SetValue(chromedp.CSS(`#load-form [name="ref"]`), "user_2"),
+		chromedp.Click(chromedp.CSS(`#load-form button`)),
+		poll(`document.querySelector("#status").textContent.includes("network error")`),
+	)
+	b.expect(`["#h-request-id", "#h-location", "#h-etag", "#h-limit", "#h-remaining", "#h-reset", "#h-retry"].map(s => document.querySelector(s)?.textContent).join("")`, "———————")
+	b.expect(`document.querySelector("#body").textContent.includes("요청")||document.querySelector("#body").textContent.includes("no response")`, "true")
+
+	// A 429 says how many seconds to wait: the key of burst one, twice
+	// (its account has no user_2: a 404, then the 429).
+	step("a 429 shows the Retry-After seconds",
+		chromedp.SetValue(chromedp.CSS("#base"), apiOrigin),
+		chromedp.SetValue(chromedp.CSS("#key"), slowKey),
+		chromedp.Click(chromedp.CSS(`#load-form button`)),
+		poll(`document.querySelector("#status").textContent.startsWith("404")`),
+		chromedp.Click(chromedp.CSS(`#load-form button`)),
+		poll(`document.querySelector("#status").textContent.startsWith("429")`),
+		chromedp.SetValue(chromedp.CSS("#key"), key),
+	)
+	retry := b.eval(`document.querySelector("#h-retry").textContent`)
+	if n, err := fmt.Sscan(retry, new(int)); n != 1 || err != nil {
+		t.Errorf("Retry-After shown as %q", retry)
+	}
+	b.expect(`document.querySelector("#error .error-hint")?.textContent`, retry+"초 후 다시 시도하세요 · retry in "+retry+" s (Retry-After: "+retry+")")
+
+	// A 412 (the profile changed elsewhere since the page loaded it) says
+	// to reload, and its button does.
+	apiPut(t, apiOrigin, key, lunarID, `{"gender":"male"}`)
+	step("a stale ETag: 412, reload, save",
+		chromedp.SetValue(chromedp.CSS(field("external_id")), "user_3"),
+		save("external_id"),
+		poll(`document.querySelector("#status").textContent.startsWith("412")`),
+	)
+	b.expect(`(() => { const h = document.querySelector("#error .error-hint")?.textContent || ""; return h.includes("다시 불러오") && h.includes("reload") })()`, "true")
+	b.shot(chromedp.CSS("#last"), strings.TrimSuffix(shot, ".png")+"-412.png")
+	staleETag := b.eval(`state.etag`)
+	step("reload after the 412",
+		chromedp.Click(chromedp.CSS("#error #reload")),
+		poll(`state.etag !== '`+staleETag+`' && document.querySelector("#error").hidden`),
+		save("external_id"),
+		poll(`state.profile.external_id === "user_3"`),
+	)
+	b.expect(`state.profile.gender`, "male")
+
+	// Delete asks first: the first click only shows the confirmation.
+	step("delete asks", chromedp.Click(chromedp.CSS("#delete")))
+	b.expect(`!!state.profile && document.querySelector("#delete-confirm")?.hidden === false && document.querySelector("#delete").hidden`, "true")
+	if code := apiStatus(t, apiOrigin, key, lunarID); code != 200 {
+		t.Errorf("after the first click on Delete the profile answers %d, want 200", code)
+	}
+	b.shot(chromedp.CSS("#edit .actions"), strings.TrimSuffix(shot, ".png")+"-delete.png")
+	step("cancel", chromedp.Click(chromedp.CSS("#delete-no")))
+	b.expect(`document.querySelector("#delete-confirm")?.hidden === true && !document.querySelector("#delete").hidden && !!state.profile`, "true")
+	step("delete, confirmed",
+		chromedp.Click(chromedp.CSS("#delete")),
+		chromedp.Click(chromedp.CSS("#delete-yes")),
+		poll(`document.querySelector("#edit").hidden && state.profile === null`),
+	)
+	b.expect(`document.querySelector("#status").textContent`, "204 No Content DELETE /v1/profiles/"+lunarID)
+	if code := apiStatus(t, apiOrigin, key, lunarID); code != 404 {
+		t.Errorf("after the confirmed delete the profile answers %d, want 404", code)
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -376,12 +520,13 @@ type browser struct {
 	ctx context.Context
 }
 
-// eval returns the value of a JavaScript expression as a string.
+// eval returns the value of a JavaScript expression as a string (of a
+// promise, the value it resolves to).
 func (b *browser) eval(expr string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr, chromedp.EvalAwaitPromise)) // a promise's value
 	if err != nil {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -398,6 +543,22 @@ func (b *browser) expect(expr, want string) {
 	}
 }
 
+// shot saves a screenshot of one element (the 412's hint, the delete
+// confirmation), for a look at states the full-page shots do not show.
+func (b *browser) shot(sel chromedp.CSS, file string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(sel))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", file, err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", file)
+}
+
 func (b *browser) fail(step string, err error, shot string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
@@ -409,6 +570,41 @@ func (b *browser) fail(step string, err error, shot string) {
 		}
 	}
 	b.t.Fatalf("%s: %v\nlast response panel:\n%s", step, err, panel)
+}
+
+// apiPut changes a profile behind the page's back.
+func apiPut(t *testing.T, origin, key, id, body string) {
+	t.Helper()
+	req, err := http.NewRequest("PUT", origin+"/v1/profiles/"+id, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("PUT %s: %d", id, res.StatusCode)
+	}
+}
+
+// apiStatus is the status of GET /v1/profiles/{id}.
+func apiStatus(t *testing.T, origin, key, id string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", origin+"/v1/profiles/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // apiHour asks the API directly for the hour pillar of a profile, as JSON.

@@ -15,10 +15,10 @@ import (
 	"github.com/palja/palja/profile"
 )
 
-// playgroundFiles is the playground page: static HTML, JS and CSS, no build
-// step.
+// playgroundFiles is the playground page: static HTML, JS, CSS and its icon,
+// no build step.
 //
-//go:embed playground/index.html playground/app.js playground/style.css
+//go:embed playground/index.html playground/app.js playground/style.css playground/favicon.svg
 var playgroundFiles embed.FS
 
 // webConfig adds the browser- and operator-facing parts to cfg:
@@ -29,7 +29,9 @@ var playgroundFiles embed.FS
 //   - Prometheus metrics, recorded through cfg.Metrics and served at
 //     GET /metrics.
 //   - GET /openapi.json, the OpenAPI document of the API.
-//   - GET /, the playground page, with its files under /playground/.
+//   - GET /, the playground page, with its files under /playground/, and
+//     its icon also at GET /favicon.ico (an SVG: browsers that ask for it
+//     without reading the page's <link rel="icon"> get it, not a 404).
 //
 // extra collectors (distributed mode's: the PostgreSQL pool, the Redis
 // limiter) are served with the others.
@@ -49,12 +51,17 @@ func webConfig(cfg *profile.Config, corsOrigins string, extra ...prometheus.Coll
 	if err != nil {
 		return err
 	}
+	icon, err := fs.ReadFile(page, "favicon.svg")
+	if err != nil {
+		return err
+	}
 	assets := http.StripPrefix("/playground/", http.FileServerFS(page))
 	cfg.Extra = func(r chi.Router) {
 		r.Method(http.MethodGet, "/metrics", m.handler())
 		r.Get("/openapi.json", serveBytes("application/json", docs.OpenAPI))
 		r.Get("/", pageHeaders(serveBytes("text/html; charset=utf-8", index)))
 		r.Get("/playground/*", pageHeaders(assets.ServeHTTP))
+		r.Get("/favicon.ico", pageHeaders(serveBytes("image/svg+xml", icon)))
 		r.Get("/playground/", http.RedirectHandler("/", http.StatusMovedPermanently).ServeHTTP)
 	}
 	return nil

@@ -201,7 +201,7 @@ func TestPlaygroundServed(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("/: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"팔자 놀이터", "시간 모름", `src="playground/app.js"`, `href="playground/style.css"`} {
+	for _, want := range []string{"팔자 놀이터", "시간 모름", `src="playground/app.js"`, `href="playground/style.css"`, `rel="icon" href="playground/favicon.svg"`} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -212,9 +212,17 @@ func TestPlaygroundServed(t *testing.T) {
 	for path, ct := range map[string]string{
 		"/playground/app.js":    "text/javascript",
 		"/playground/style.css": "text/css",
+		// The icon, named by the page's <link rel="icon">, and at the
+		// path browsers ask for without one: no 404 in the console.
+		"/playground/favicon.svg": "image/svg+xml",
+		"/favicon.ico":            "image/svg+xml",
 	} {
 		res, body := s.call(t, "GET", path, "")
-		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), ct) || len(body) < 1000 {
+		min := 1000
+		if strings.Contains(path, "favicon") {
+			min = 100
+		}
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), ct) || len(body) < min {
 			t.Errorf("%s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
 		}
 	}

@@ -72,7 +72,11 @@ class ApiError extends Error {
 }
 
 // api sends one request and shows its answer in the "last response" panel.
-async function api(method, path, body, headers = {}) {
+// opts.form is the form that sent it (an error outlines its fields only);
+// opts.followUp marks a request the page makes on its own after the user's
+// (the chart's GET …/saju): it is listed under the user's exchange, which
+// stays in the panel, and takes the panel over only when it fails.
+async function api(method, path, body, headers = {}, opts = {}) {
   const key = $("#key").value.trim();
   const h = { ...headers };
   if (key) h["X-API-Key"] = key;
@@ -97,13 +101,34 @@ async function api(method, path, body, headers = {}) {
       data = null;
     }
   }
-  showResponse(method, path, res, text);
+  if (opts.followUp && res.ok) showFollowUp(method, path, res);
+  else showResponse(method, path, res, text);
   if (!res.ok) {
     const err = new ApiError(res.status, (data && data.error) || {});
-    showError(err);
+    err.retryAfter = res.headers.get("Retry-After") || "";
+    showError(err, opts.form);
     throw err;
   }
   return { res, data };
+}
+
+// The headers of the panel: the answer's header and the cell showing it.
+const HEADERS = [
+  ["X-Request-Id", "#h-request-id"],
+  ["Location", "#h-location"],
+  ["ETag", "#h-etag"],
+  ["RateLimit-Limit", "#h-limit"],
+  ["RateLimit-Remaining", "#h-remaining"],
+  ["RateLimit-Reset", "#h-reset"],
+  ["Retry-After", "#h-retry"],
+];
+
+// showFollowUp lists a follow-up request under the user's exchange.
+function showFollowUp(method, path, res) {
+  const f = $("#followup");
+  f.textContent = "";
+  f.append("이어서 · then ", el("code", "", method + " " + path), " → ", el("strong", "", String(res.status)));
+  f.hidden = false;
 }
 
 function showResponse(method, path, res, text) {
@@ -111,15 +136,8 @@ function showResponse(method, path, res, text) {
   status.textContent = "";
   status.className = "status " + (res.ok ? "ok" : "bad");
   status.append(el("strong", "", res.status + " " + (res.statusText || "")), " ", el("code", "", method + " " + path));
-  const hdr = (name, id) => {
-    $(id).textContent = res.headers.get(name) || "—";
-  };
-  hdr("X-Request-Id", "#h-request-id");
-  hdr("RateLimit-Limit", "#h-limit");
-  hdr("RateLimit-Remaining", "#h-remaining");
-  hdr("RateLimit-Reset", "#h-reset");
-  hdr("Retry-After", "#h-retry");
-  hdr("ETag", "#h-etag");
+  $("#followup").hidden = true;
+  for (const [name, id] of HEADERS) $(id).textContent = res.headers.get(name) || "—";
   $("#body").textContent = text || "(본문 없음 · no body)";
   if (res.ok) {
     $("#error").hidden = true;
@@ -127,7 +145,7 @@ function showResponse(method, path, res, text) {
   }
 }
 
-function showError(err) {
+function showError(err, form) {
   const box = $("#error");
   box.textContent = "";
   box.append(
@@ -136,10 +154,22 @@ function showError(err) {
   );
   if (err.requestId) box.append(el("div", "error-id", "request_id " + err.requestId));
   if (err.status === 429) {
-    box.append(el("div", "error-hint", "잠시 후 다시 시도하세요: Retry-After 초 · wait Retry-After seconds"));
+    const n = err.retryAfter;
+    box.append(el("div", "error-hint", n
+      ? `${n}초 후 다시 시도하세요 · retry in ${n} s (Retry-After: ${n})`
+      : "잠시 후 다시 시도하세요 · retry later"));
+  }
+  if (err.status === 412) {
+    const hint = el("div", "error-hint", "다른 곳에서 바뀌었습니다. 다시 불러온 뒤 저장하세요 · the profile changed since it was loaded: reload it, then save again. ");
+    const reload = el("button", "reload", "다시 불러오기 · Reload");
+    reload.type = "button";
+    reload.id = "reload";
+    reload.addEventListener("click", reloadProfile);
+    hint.append(reload);
+    box.append(hint);
   }
   box.hidden = false;
-  markInvalid(err.param);
+  markInvalid(err.param, form);
 }
 
 function showNetworkError(method, path, e) {
@@ -147,6 +177,10 @@ function showNetworkError(method, path, e) {
   status.className = "status bad";
   status.textContent = "";
   status.append(el("strong", "", "연결 실패 · network error"), " ", el("code", "", method + " " + path));
+  // No answer, so none of the previous answer's headers or body.
+  $("#followup").hidden = true;
+  for (const [, id] of HEADERS) $(id).textContent = "—";
+  $("#body").textContent = "(응답 없음 · no response)";
   const box = $("#error");
   box.textContent = "";
   box.append(
@@ -155,20 +189,24 @@ function showNetworkError(method, path, e) {
     el("div", "error-hint", "API 주소, 서버, 그리고 다른 출처라면 PALJA_CORS_ORIGINS를 확인하세요 · check the base URL, the server and, across origins, PALJA_CORS_ORIGINS"),
   );
   box.hidden = false;
+  clearInvalid();
 }
 
 function clearInvalid() {
   for (const e of document.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
 }
 
-// markInvalid outlines the inputs named by an error's param.
-function markInvalid(param) {
+// markInvalid outlines the inputs named by an error's param, in the form
+// that sent the request only (the create form and the edit forms share
+// field names).
+function markInvalid(param, form) {
   clearInvalid();
-  if (!param) return;
+  if (!param || !form) return;
   const p = CSS.escape(param);
-  for (const e of document.querySelectorAll(`#create-form [name="${p}"], form.field[data-field="${p}"] [name="value"], [data-param="${p}"]`)) {
-    e.setAttribute("aria-invalid", "true");
-  }
+  const sel = form.id === "create-form"
+    ? `[name="${p}"]`
+    : form.dataset.field === param ? `[name="value"], [name="other"]:not([hidden])` : `[data-param="${p}"]`;
+  for (const e of form.querySelectorAll(sel)) e.setAttribute("aria-invalid", "true");
 }
 
 // intOrRaw sends what looks like an integer as a number and anything else as
@@ -216,7 +254,7 @@ async function createProfile(ev) {
   if (f.gender.value) body.gender = f.gender.value;
   if (f.external_id.value.trim() !== "") body.external_id = f.external_id.value.trim();
   try {
-    const { res, data } = await api("POST", "/v1/profiles", body);
+    const { res, data } = await api("POST", "/v1/profiles", body, {}, { form: ev.target });
     state.longitude = lon;
     await showProfile(data, res.headers.get("ETag"));
   } catch {
@@ -229,7 +267,7 @@ async function loadProfile(ev) {
   const ref = ev.target.elements.ref.value.trim();
   if (!ref) return;
   try {
-    const { res, data } = await api("GET", "/v1/profiles/" + encodeURIComponent(ref));
+    const { res, data } = await api("GET", "/v1/profiles/" + encodeURIComponent(ref), undefined, {}, { form: ev.target });
     state.longitude = undefined; // the API does not say
     await showProfile(data, res.headers.get("ETag"));
   } catch {
@@ -263,7 +301,7 @@ async function saveField(ev) {
   const headers = {};
   if ($("#if-match").checked && state.etag) headers["If-Match"] = state.etag;
   try {
-    const { res, data } = await api("PUT", "/v1/profiles/" + state.profile.id, body, headers);
+    const { res, data } = await api("PUT", "/v1/profiles/" + state.profile.id, body, headers, { form });
     if (field === "birth_longitude") state.longitude = value;
     if (input.tagName === "INPUT") input.value = "";
     await showProfile(data, res.headers.get("ETag"));
@@ -272,8 +310,35 @@ async function saveField(ev) {
   }
 }
 
+// reloadProfile fetches the profile again (after a 412), with its ETag.
+async function reloadProfile() {
+  if (!state.profile) return;
+  try {
+    const { res, data } = await api("GET", "/v1/profiles/" + state.profile.id);
+    await showProfile(data, res.headers.get("ETag"));
+  } catch {
+    // shown
+  }
+}
+
+// askDelete asks first: Delete shows a confirmation in place (no window
+// dialog, which phones and some embeds block), and only its 삭제 확인
+// button sends the DELETE.
+function askDelete() {
+  if (!state.profile) return;
+  $("#delete-confirm").hidden = false;
+  $("#delete").hidden = true;
+  $("#delete-yes").focus();
+}
+
+function cancelDelete() {
+  $("#delete-confirm").hidden = true;
+  $("#delete").hidden = false;
+}
+
 async function deleteProfile() {
   if (!state.profile) return;
+  cancelDelete();
   try {
     await api("DELETE", "/v1/profiles/" + state.profile.id);
     state.profile = null;
@@ -289,6 +354,7 @@ async function deleteProfile() {
 async function showProfile(p, etag) {
   state.profile = p;
   state.etag = etag;
+  cancelDelete();
   $("#edit").hidden = false;
   $("#result").hidden = false;
   for (const form of document.querySelectorAll("form.field")) {
@@ -302,7 +368,7 @@ async function showProfile(p, etag) {
   for (const [k, v] of Object.entries(p)) {
     dl.append(el("dt", "", k), el("dd", v === null ? "null" : "", v === null ? "null" : String(v)));
   }
-  const { data } = await api("GET", "/v1/profiles/" + p.id + "/saju");
+  const { data } = await api("GET", "/v1/profiles/" + p.id + "/saju", undefined, {}, { followUp: true });
   drawChart(data);
   showConventions(p, data);
 }
@@ -579,7 +645,9 @@ function init() {
   $("#edit-hour-unknown").addEventListener("change", (e) => {
     e.target.form.elements.value.disabled = e.target.checked;
   });
-  $("#delete").addEventListener("click", deleteProfile);
+  $("#delete").addEventListener("click", askDelete);
+  $("#delete-yes").addEventListener("click", deleteProfile);
+  $("#delete-no").addEventListener("click", cancelDelete);
   document.body.dataset.ready = "true";
 }
 
