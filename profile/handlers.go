@@ -377,21 +377,38 @@ func handleHealth() http.Handler {
 	})
 }
 
-// handleReady is GET /readyz: 503 while ready reports an error (the
-// database unreachable).
-// The "not ready" warning is written at most once a second (with the count
-// of those left out): /readyz needs no key, so a flood of it must not flood
-// the log.
-func handleReady(logger *slog.Logger, ready func(context.Context) error) http.Handler {
+// handleReady is GET /readyz: the state of each dependency,
+//
+//	{"status":"ok","database":"ok","rate_limit":"redis"}
+//
+// with status and database "unavailable"/"unreachable" and the code 503
+// while ready reports an error (the database does not answer, or a probe
+// write cannot commit), and rate_limit as rateLimit names it ("redis",
+// "fallback", "memory"). A fallback leaves the instance ready: it serves,
+// with per-instance limits. The two checks run at once, so that a slow one
+// does not add to the other. The "not ready" warning is written at most
+// once a second (with the count of those left out): /readyz needs no key,
+// so a flood of it must not flood the log.
+func handleReady(logger *slog.Logger, ready func(context.Context) error, rateLimit func(context.Context) string) http.Handler {
 	lines := newLineLimiter(1, 1)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := ready(r.Context()); err != nil {
+		rl := make(chan string, 1)
+		go func() { rl <- rateLimit(r.Context()) }()
+		err := ready(r.Context())
+		limits := <-rl
+		if err != nil {
 			if ok, suppressed := lines.allow(time.Now()); ok {
 				logger.Warn("not ready", "error", err.Error(), "suppressed", suppressed)
 			}
-			writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`+"\n"))
+			writeJSON(w, http.StatusServiceUnavailable, readyBody("unavailable", "unreachable", limits))
 			return
 		}
-		writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
+		writeJSON(w, http.StatusOK, readyBody("ok", "ok", limits))
 	})
+}
+
+// readyBody is the JSON of /readyz (every value is one of a few fixed
+// words, quoted as they are).
+func readyBody(status, database, rateLimit string) []byte {
+	return []byte(`{"status":"` + status + `","database":"` + database + `","rate_limit":"` + rateLimit + `"}` + "\n")
 }

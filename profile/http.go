@@ -25,8 +25,15 @@ type Config struct {
 	// this process.
 	Limiter auth.Limiter
 	// Ready reports whether the service can serve (database reachable);
-	// /readyz answers 503 while it returns an error. Nil: always ready.
+	// /readyz answers 503, "database":"unreachable", while it returns an
+	// error. Nil: always ready.
 	Ready func(context.Context) error
+	// RateLimit names, for /readyz's "rate_limit", where the keys' buckets
+	// are kept right now: "redis" (shared by every instance), "fallback"
+	// (Redis configured but unreachable: per-instance buckets). It never
+	// makes the service unready: an instance in fallback serves. Nil means
+	// "memory" (no Redis configured: buckets in this process).
+	RateLimit func(context.Context) string
 	// Metrics receives request, rate-limit, recompute and error counts.
 	// Nil: none are recorded.
 	Metrics Metrics
@@ -69,6 +76,9 @@ func NewHandler(logger *slog.Logger, store Store, keys auth.KeyStore, cfg Config
 	}
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) error { return nil }
+	}
+	if cfg.RateLimit == nil {
+		cfg.RateLimit = func(context.Context) string { return "memory" }
 	}
 	authenticate := auth.Authenticate(keys, auth.Config{
 		Rate:          cfg.Rate,

@@ -38,7 +38,7 @@ func routes(logger *slog.Logger, store Store, authenticate func(http.Handler) ht
 	r.MethodNotAllowed(v1First(authenticate, methodNotAllowed))
 
 	r.Method("GET", "/healthz", handleHealth())
-	r.Method("GET", "/readyz", handleReady(logger, cfg.Ready))
+	r.Method("GET", "/readyz", handleReady(logger, cfg.Ready, cfg.RateLimit))
 	if cfg.Extra != nil {
 		cfg.Extra(r)
 	}

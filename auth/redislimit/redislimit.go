@@ -125,6 +125,33 @@ func (l *Limiter) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Check is the readiness probe of the limiter: it pings Redis (a limiter
+// made by [Open]; one made by [New] is not pinged) and returns the mode
+// in force after it, "redis" (the shared buckets) or "fallback"
+// (per-instance buckets). The ping counts as a call: one that fails
+// switches to the fallback as a failed take does (logged once, counted),
+// so the next request does not wait for Redis; one that succeeds ends a
+// fallback, so the next request takes from the shared bucket. /readyz
+// therefore agrees with palja_redis_fallback, and reports a Redis that
+// stopped even while no request came.
+func (l *Limiter) Check(ctx context.Context) string {
+	if l.ping != nil {
+		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		err := l.ping(pctx)
+		cancel()
+		switch {
+		case err == nil:
+			l.up()
+		case ctx.Err() == nil: // not the prober giving up
+			l.down(time.Now().UnixNano(), fmt.Errorf("redis: ping: %w", err))
+		}
+	}
+	if l.fallback.Load() {
+		return "fallback"
+	}
+	return "redis"
+}
+
 // New returns a limiter on client (a *redis.Client, ring or cluster
 // client).
 func New(client redis.Scripter, opts Options) *Limiter {

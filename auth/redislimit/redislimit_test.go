@@ -208,6 +208,63 @@ func TestFallback(t *testing.T) {
 	}
 }
 
+// TestCheck: the readiness probe reports "redis" while Redis answers and
+// "fallback" once it stops, even with no request in between, and agrees
+// with Stats (the metric palja_redis_fallback): the failed ping switches
+// the limiter, so the next take is served by the per-instance bucket at
+// once; a ping that succeeds again ends the fallback. A probe whose own
+// context is cancelled changes nothing.
+func TestCheck(t *testing.T) {
+	m := miniredis.RunT(t)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	l, err := Open("redis://"+m.Addr()+"/0", Options{Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if got := l.Check(ctx); got != "redis" {
+		t.Fatalf("Check with Redis up: %q, want redis", got)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	m.Close()
+	if got := l.Check(cancelled); got != "redis" || l.Stats().Fallback {
+		t.Errorf("a cancelled probe: %q, %+v; want no switch", got, l.Stats())
+	}
+	if got := l.Check(ctx); got != "fallback" {
+		t.Errorf("Check with Redis stopped: %q, want fallback", got)
+	}
+	if s := l.Stats(); !s.Fallback || s.Switches != 1 || s.Calls != 0 {
+		t.Errorf("stats after the failed probe: %+v; want fallback, one switch, no script call", s)
+	}
+	b := l.Bucket("key_c", auth.Limit{Rate: 1, Burst: 1}, time.Now())
+	start := time.Now()
+	if st, err := b.Take(ctx, time.Now()); err != nil || !st.Allowed {
+		t.Errorf("a take after the failed probe: %+v, %v", st, err)
+	}
+	if s := l.Stats(); s.Calls != 0 || s.FallbackTakes != 1 {
+		t.Errorf("the take after the probe called Redis (%+v, %v): want it served by the fallback at once", s, time.Since(start))
+	}
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Check(ctx); got != "redis" || l.Stats().Fallback {
+		t.Errorf("Check with Redis back: %q, %+v; want redis", got, l.Stats())
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if strings.Count(out, "redis unreachable") != 1 || strings.Count(out, "reachable again") != 1 {
+		t.Errorf("log:\n%s\nwant one line for the switch and one for the recovery", out)
+	}
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	defer c.Close()
+	if got := New(c, Options{}).Check(ctx); got != "redis" {
+		t.Errorf("Check of a limiter made by New: %q, want redis (not pinged)", got)
+	}
+}
+
 type lockedWriter struct {
 	mu *sync.Mutex
 	w  *bytes.Buffer

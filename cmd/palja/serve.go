@@ -138,6 +138,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg := profile.Config{Rate: *rate, Burst: *burst, AuthFailRate: *failRate, AuthFailBurst: *failBurst, Ready: ready}
 	if limiter != nil {
 		cfg.Limiter = limiter
+		cfg.RateLimit = limiter.Check // /readyz: "redis" or "fallback"
 	}
 	if err := webConfig(&cfg, *cors, distributedCollectors(db, limiter)...); err != nil {
 		return err
