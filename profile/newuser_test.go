@@ -1,0 +1,171 @@
+package profile_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestIfMatchRefusedWhenEmptyOrMalformed: an If-Match that names no entity
+// tag (empty, blank, only commas), an unquoted tag and "*" beside tags are a
+// 400 validation_error naming If-Match, on PUT and on DELETE, and change
+// nothing: a client whose ETag variable is empty does not lose the
+// protection silently (before, an empty If-Match was read as absent).
+func TestIfMatchRefusedWhenEmptyOrMalformed(t *testing.T) {
+	e := newMemoryEnv(t)
+	r := e.create(kim)
+	path := "/v1/profiles/" + r.str("id")
+	for _, c := range []struct{ name, value string }{
+		{"empty", ""},
+		{"blank", "  "},
+		{"only commas", " , ,"},
+		{"unquoted", "v1"},
+		{"half quoted", `"v1`},
+		{"star beside a tag", `*, "v1"`},
+		{"space inside", `"v 1"`},
+		{"weak prefix alone", "W/"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, method := range []string{"PUT", "DELETE"} {
+				body := ""
+				if method == "PUT" {
+					body = `{"name":"박"}`
+				}
+				got := e.do(method, path, e.key, body, "If-Match", c.value)
+				if got.status != 400 || got.errType() != "validation_error" || got.errParam() != "If-Match" {
+					t.Errorf("%s with If-Match %q: %d %s", method, c.value, got.status, got.body)
+				}
+			}
+			if g := e.do("GET", path, e.key, ""); g.status != 200 || g.header.Get("ETag") != `"v1"` || g.str("name") != "김**" {
+				t.Errorf("a refused If-Match changed the profile: %d %s", g.status, g.body)
+			}
+		})
+	}
+	// Still accepted: empty list elements around a tag (RFC 9110 5.6.1),
+	// a weak tag (which never matches: 412), "*".
+	if u := e.do("PUT", path, e.key, `{"name":"박"}`, "If-Match", ` , "v1" ,`); u.status != 200 {
+		t.Errorf(`If-Match , "v1" ,: %d %s`, u.status, u.body)
+	}
+	if u := e.do("PUT", path, e.key, `{"name":"박"}`, "If-Match", `W/"v2"`); u.status != 412 {
+		t.Errorf(`If-Match W/"v2": %d %s`, u.status, u.body)
+	}
+}
+
+// TestIfMatchRepeatedLines: several If-Match header lines are one list
+// (RFC 9110 5.3): a current tag on the second line matches, and stale tags
+// on every line are a 412.
+func TestIfMatchRepeatedLines(t *testing.T) {
+	e := newMemoryEnv(t)
+	r := e.create(kim)
+	path := "/v1/profiles/" + r.str("id")
+	put := func(lines ...string) *resp {
+		t.Helper()
+		req, err := http.NewRequest("PUT", e.srv.URL+path, strings.NewReader(`{"birth_hour":3}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-API-Key", e.key)
+		req.Header.Set("Content-Type", "application/json")
+		for _, l := range lines {
+			req.Header.Add("If-Match", l)
+		}
+		return e.send1(req, `{"birth_hour":3}`)
+	}
+	if u := put(`"v7"`, `"v1"`); u.status != 200 || u.header.Get("ETag") != `"v2"` {
+		t.Errorf(`If-Match "v7" then "v1": %d %s`, u.status, u.body)
+	}
+	if u := put(`"v1"`, `"v9", "v8"`); u.status != 412 || u.errType() != "precondition_failed" {
+		t.Errorf("stale tags on both lines: %d %s", u.status, u.body)
+	}
+	// An empty line beside a current tag is an empty list element; only a
+	// list with no tag at all is refused.
+	if u := put(`"v2"`, ``); u.status != 200 {
+		t.Errorf("an empty line beside a current tag: %d %s", u.status, u.body)
+	}
+	if u := put(``, ` `); u.status != 400 || u.errParam() != "If-Match" {
+		t.Errorf("two empty lines: %d %s", u.status, u.body)
+	}
+}
+
+// TestNameReplacementCharacter: U+FFFD is valid UTF-8 and no control
+// character: a name holding it, raw or escaped, is accepted like any other
+// (it was refused as "not valid UTF-8"). Bytes that are not UTF-8 still are
+// refused.
+func TestNameReplacementCharacter(t *testing.T) {
+	e := newMemoryEnv(t)
+	for _, c := range []struct{ name, body, masked string }{
+		{"raw", `{"name":"` + "\ufffd김" + `","birth_year":1990,"birth_month":5,"birth_day":15}`, "\ufffd*"},
+		{"escaped", `{"name":"김\ufffd","birth_year":1990,"birth_month":5,"birth_day":15}`, "김*"},
+		{"alone", `{"name":"\uFFFD","birth_year":1990,"birth_month":5,"birth_day":15}`, "*"},
+	} {
+		r := e.do("POST", "/v1/profiles", e.key, c.body)
+		if r.status != 201 || r.str("name") != c.masked {
+			t.Errorf("%s: %d %s", c.name, r.status, r.body)
+			continue
+		}
+		u := e.do("PUT", "/v1/profiles/"+r.str("id"), e.key, `{"name":"`+"\ufffd\ufffd"+`"}`)
+		if u.status != 200 || u.str("name") != "\ufffd*" {
+			t.Errorf("%s: PUT: %d %s", c.name, u.status, u.body)
+		}
+	}
+	bad := e.do("POST", "/v1/profiles", e.key, `{"name":"`+"\xff김"+`","birth_year":1990,"birth_month":5,"birth_day":15}`)
+	if bad.status != 400 || bad.errParam() != "name" {
+		t.Errorf("invalid UTF-8: %d %s", bad.status, bad.body)
+	}
+}
+
+// TestNameInvisibleMarksBlank: names made only of characters that render as
+// nothing (combining grapheme joiner, variation selectors, Mongolian free
+// variation selectors, Khmer inherent vowels, other nonspacing marks, with
+// or without white space and zero-width characters) are blank and refused,
+// on POST and PUT, like U+200B. A visible letter with a combining mark is
+// a name.
+func TestNameInvisibleMarksBlank(t *testing.T) {
+	e := newMemoryEnv(t)
+	r := e.create(kim)
+	path := "/v1/profiles/" + r.str("id")
+	for _, c := range []struct{ name, value string }{
+		{"U+034F combining grapheme joiner", "\u034f"},
+		{"U+FE0F variation selector-16", "\ufe0f"},
+		{"U+FE00 variation selector-1", "\ufe00"},
+		{"U+E0100 variation selector-17", "\U000e0100"},
+		{"U+180B Mongolian FVS1", "\u180b"},
+		{"U+17B4 Khmer vowel inherent aq", "\u17b4"},
+		{"U+0301 combining acute alone", "\u0301\u0301"},
+		{"marks and spaces", " \u034f\u200b\ufe0f \u3164"},
+		{"U+200B zero width space", "\u200b"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := `{"name":"` + c.value + `","birth_year":1990,"birth_month":5,"birth_day":15}`
+			if got := e.do("POST", "/v1/profiles", e.key, body); got.status != 400 || got.errParam() != "name" || !strings.Contains(string(got.body), "blank") {
+				t.Errorf("POST: %d %s", got.status, got.body)
+			}
+			if got := e.do("PUT", path, e.key, `{"name":"`+c.value+`"}`); got.status != 400 || got.errParam() != "name" {
+				t.Errorf("PUT: %d %s", got.status, got.body)
+			}
+		})
+	}
+	if got := e.do("PUT", path, e.key, `{"name":"e\u0301\ufe0f"}`); got.status != 200 || got.str("name") != "e**" {
+		t.Errorf("a letter with marks: %d %s", got.status, got.body)
+	}
+}
+
+// TestUnknownQueryNamesFirst: with several unknown query parameters, param
+// names the first in the query string, every time (a map's order made it
+// a random one).
+func TestUnknownQueryNamesFirst(t *testing.T) {
+	e := newMemoryEnv(t)
+	r := e.create(kim)
+	for _, c := range []struct{ path, want string }{
+		{"/v1/profiles?limit=5&zeta=1&alpha=2&mid=3&beta=4", "zeta"},
+		{"/v1/profiles/" + r.str("id") + "?omega=1&alpha=2&kappa=3&beta=4", "omega"},
+		{"/v1/profiles/" + r.str("id") + "/saju?b%61d=1&alpha=2&kappa=3", "bad"},
+	} {
+		for range 20 {
+			got := e.do("GET", c.path, e.key, "")
+			if got.status != 400 || got.errParam() != c.want {
+				t.Fatalf("GET %s: %d %s, want param %q", c.path, got.status, got.body, c.want)
+			}
+		}
+	}
+}
