@@ -162,14 +162,15 @@ func ifMatchOf(r *http.Request) ([]string, error) {
 }
 
 // entityTag reports whether t is an entity-tag of RFC 9110 8.8.3: an
-// optional W/ and a quoted string of etagc (%x21 / %x23-7E / obs-text).
+// optional W/ and a quoted string of etagc (%x21 / %x23-7E; obs-text,
+// which palja's tags never hold, is refused, as docs/openapi.json says).
 func entityTag(t string) bool {
 	t = strings.TrimPrefix(t, "W/")
 	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
 		return false
 	}
 	for i := 1; i < len(t)-1; i++ {
-		if c := t[i]; c < 0x21 || c == '"' || c == 0x7f {
+		if c := t[i]; c < 0x21 || c == '"' || c > 0x7e {
 			return false
 		}
 	}

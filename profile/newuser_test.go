@@ -169,3 +169,72 @@ func TestUnknownQueryNamesFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentRefusesWhatServerRefuses: for requests that the server
+// refuses with a 400, docs/openapi.json refuses them too, so that a client
+// generated from it never sends them (the document allowed external_id "."
+// and "..", blank names and control characters in If-Match). The rest of
+// the e2e tests check the other half: whatever the server accepts, the
+// document accepts.
+func TestDocumentRefusesWhatServerRefuses(t *testing.T) {
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newMemoryEnv(t)
+	id := e.create(kim).str("id")
+	const birth = `,"birth_year":1990,"birth_month":5,"birth_day":15}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		ifMatch                  []string
+		param                    string // the server's 400 names it; "" for a request Go's client cannot send
+	}{
+		{"external_id .", "POST", "/v1/profiles", `{"external_id":".","name":"김영희"` + birth, nil, "external_id"},
+		{"external_id ..", "POST", "/v1/profiles", `{"external_id":"..","name":"김영희"` + birth, nil, "external_id"},
+		{"external_id .. in PUT", "PUT", "/v1/profiles/" + id, `{"external_id":".."}`, nil, "external_id"},
+		{"name of spaces", "POST", "/v1/profiles", `{"name":"   "` + birth, nil, "name"},
+		{"name U+200B", "POST", "/v1/profiles", `{"name":"\u200b"` + birth, nil, "name"},
+		{"name U+3164", "POST", "/v1/profiles", `{"name":"\u3164\u3164"` + birth, nil, "name"},
+		{"name U+00A0 U+2028", "POST", "/v1/profiles", `{"name":"\u00a0\u2028"` + birth, nil, "name"},
+		{"name U+034F U+FE0F", "PUT", "/v1/profiles/" + id, `{"name":"\u034f\ufe0f"}`, nil, "name"},
+		{"name U+E0100", "PUT", "/v1/profiles/" + id, `{"name":"\udb40\udd00"}`, nil, "name"},
+		{"name U+180B U+17B4", "PUT", "/v1/profiles/" + id, `{"name":"\u180b\u17b4"}`, nil, "name"},
+		{"name with U+0085", "PUT", "/v1/profiles/" + id, `{"name":"김\u0085"}`, nil, "name"},
+		// An empty If-Match: the schema's minLength and pattern refuse ""
+		// (docs' TestOpenAPIPatterns), but the Go validator reads an empty
+		// header as absent; TestIfMatchRefusedWhenEmptyOrMalformed has the
+		// server's side.
+		{"If-Match unquoted", "PUT", "/v1/profiles/" + id, `{"name":"박"}`, []string{"v1"}, "If-Match"},
+		{"If-Match star and tag", "DELETE", "/v1/profiles/" + id, ``, []string{`*, "v1"`}, "If-Match"},
+		{"If-Match non-ASCII", "DELETE", "/v1/profiles/" + id, ``, []string{`"vé"`}, "If-Match"},
+		{"If-Match control character", "PUT", "/v1/profiles/" + id, `{"name":"박"}`, []string{"\"v1\"\x01"}, ""},
+		{"If-Match DEL", "PUT", "/v1/profiles/" + id, `{"name":"박"}`, []string{"\"v1\x7f\""}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			newReq := func() *http.Request {
+				req, err := http.NewRequest(tc.method, e.srv.URL+tc.path, strings.NewReader(tc.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("X-API-Key", e.key)
+				if tc.body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				for _, v := range tc.ifMatch {
+					req.Header.Add("If-Match", v)
+				}
+				return req
+			}
+			if ok, _ := c.v.ValidateHttpRequestSync(newReq()); ok {
+				t.Errorf("docs/openapi.json accepts a request the server refuses")
+			}
+			if tc.param == "" {
+				return
+			}
+			got := e.send1(newReq(), tc.body)
+			if got.status != 400 || got.errParam() != tc.param {
+				t.Errorf("server: %d %s, want 400 naming %s", got.status, got.body, tc.param)
+			}
+		})
+	}
+}
