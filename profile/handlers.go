@@ -139,42 +139,63 @@ func ifMatchOf(r *http.Request) ([]string, error) {
 		return nil, nil
 	}
 	const param = "If-Match"
+	malformed := Invalid(param, `If-Match must be "*" or a list of entity tags in double quotes, such as "v3"`)
 	var tags []string
 	for _, line := range lines {
-		for _, t := range strings.Split(line, ",") {
-			if t = strings.Trim(t, " \t"); t != "" { // empty list elements are allowed (RFC 9110 5.6.1)
-				tags = append(tags, t)
+		for i := 0; i < len(line); {
+			switch c := line[i]; {
+			case c == ' ' || c == '\t' || c == ',': // empty list elements are allowed (RFC 9110 5.6.1)
+				i++
+				continue
+			case c == '*':
+				tags = append(tags, "*")
+				i++
+			default:
+				n := entityTagLen(line[i:])
+				if n == 0 {
+					return nil, malformed
+				}
+				tags = append(tags, line[i:i+n])
+				i += n
+			}
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+				i++
+			}
+			if i < len(line) && line[i] != ',' {
+				return nil, malformed
 			}
 		}
 	}
 	if len(tags) == 0 {
 		return nil, Invalid(param, `If-Match is empty: send the profile's ETag (such as "v3") or "*", or leave the header out`)
 	}
-	for _, t := range tags {
-		if t == "*" && len(tags) > 1 {
-			return nil, Invalid(param, `If-Match must be "*" alone or a list of entity tags`)
-		}
-		if t != "*" && !entityTag(t) {
-			return nil, Invalid(param, `If-Match must be "*" or a list of entity tags in double quotes, such as "v3"`)
-		}
+	if len(tags) > 1 && slices.Contains(tags, "*") {
+		return nil, Invalid(param, `If-Match must be "*" alone or a list of entity tags`)
 	}
 	return tags, nil
 }
 
-// entityTag reports whether t is an entity-tag of RFC 9110 8.8.3: an
-// optional W/ and a quoted string of etagc (%x21 / %x23-7E; obs-text,
-// which palja's tags never hold, is refused, as docs/openapi.json says).
-func entityTag(t string) bool {
-	t = strings.TrimPrefix(t, "W/")
-	if len(t) < 2 || t[0] != '"' || t[len(t)-1] != '"' {
-		return false
+// entityTagLen returns the length of the entity-tag of RFC 9110 8.8.3 at
+// the start of s, or 0: an optional W/ and a quoted string of etagc
+// (%x21 / %x23-7E; obs-text, which palja's tags never hold, is refused, as
+// docs/openapi.json says).
+func entityTagLen(s string) int {
+	i := 0
+	if strings.HasPrefix(s, "W/") {
+		i = 2
 	}
-	for i := 1; i < len(t)-1; i++ {
-		if c := t[i]; c < 0x21 || c == '"' || c > 0x7e {
-			return false
+	if i >= len(s) || s[i] != '"' {
+		return 0
+	}
+	for i++; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x21 || c > 0x7e:
+			return 0
 		}
 	}
-	return true
+	return 0
 }
 
 // matches reports whether one of tags (from [ifMatchOf]) holds for the
