@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/palja/palja/docs"
 )
@@ -56,6 +57,43 @@ func FuzzIfMatch(f *testing.F) {
 		}
 		if doc := pattern.MatchString(v); doc != (err == nil) {
 			t.Fatalf("If-Match %q: the server's answer (error %v) and the document's pattern (match %v) differ", v, err, doc)
+		}
+	})
+}
+
+// FuzzNameMatchesDocument: a name is valid exactly when docs/openapi.json's
+// Name schema (1–20 characters and its pattern, read by Go's regexp, whose
+// \p{…} tables are the unicode package's) accepts it: blank names included.
+func FuzzNameMatchesDocument(f *testing.F) {
+	for _, s := range []string{"김영희", " ", "\u200b", "\u034f\ufe0f", "\U000e0100", "\u180b\u17b4", "e\u0301", "\ufffd",
+		"\u3164", "a\u0085", "\u2028x", "\u00a0", strings.Repeat("가", 21)} {
+		f.Add(s)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Pattern   string
+				MinLength int
+				MaxLength int
+			}
+		}
+	}
+	if err := json.Unmarshal(docs.OpenAPI, &doc); err != nil {
+		f.Fatal(err)
+	}
+	schema := doc.Components.Schemas["Name"]
+	pattern := regexp.MustCompile(schema.Pattern)
+	f.Fuzz(func(t *testing.T, name string) {
+		if !utf8.ValidString(name) {
+			return // not a JSON string: the decoder refuses it before any rule
+		}
+		pr := newTestProfile(t)
+		pr.Name = name
+		err := pr.Validate()
+		n := utf8.RuneCountInString(name)
+		documented := n >= schema.MinLength && n <= schema.MaxLength && pattern.MatchString(name)
+		if documented != (err == nil) {
+			t.Fatalf("name %+q: Validate says %v, docs/openapi.json's Name says %v", name, err, documented)
 		}
 	})
 }
