@@ -281,7 +281,7 @@ func (s *scanner) str() ([]byte, error) {
 			s.pos++
 		default:
 			r, size := utf8.DecodeRune(s.data[s.pos:])
-			if r == utf8.RuneError || isControl(r) {
+			if r == utf8.RuneError && size == 1 || isControl(r) { // a real U+FFFD is valid UTF-8
 				return nil, errBadString
 			}
 			s.buf = append(s.buf, s.data[s.pos:s.pos+size]...)

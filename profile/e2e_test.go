@@ -164,6 +164,13 @@ func (e *env) do(method, path, key, body string, headers ...string) *resp {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.send1(req, body)
+}
+
+// send1 sends req, whose body is body, and checks the exchange as do does.
+func (e *env) send1(req *http.Request, body string) *resp {
+	e.t.Helper()
+	method, path := req.Method, req.URL.Path
 	res, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -128,11 +128,80 @@ func idempotencyOf(r *http.Request) (*Idempotency, error) {
 	return &Idempotency{Key: v[0]}, nil
 }
 
-// matches implements If-Match (RFC 9110 13.1.1): "*" or a list of strong
-// entity tags, one of which is current.
-func matches(header, current string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
+// ifMatchOf reads If-Match (RFC 9110 13.1.1): absent (nil, nil), "*", or a
+// list of entity tags. Repeated header lines are one list (RFC 9110 5.3).
+// An empty header, a list with no tag, "*" beside tags and anything that is
+// not an entity tag are a 400 validation_error naming If-Match: a client
+// whose ETag variable is empty must not lose the protection silently.
+func ifMatchOf(r *http.Request) ([]string, error) {
+	lines, ok := r.Header["If-Match"]
+	if !ok {
+		return nil, nil
+	}
+	const param = "If-Match"
+	malformed := Invalid(param, `If-Match must be "*" or a list of entity tags in double quotes, such as "v3"`)
+	var tags []string
+	for _, line := range lines {
+		for i := 0; i < len(line); {
+			switch c := line[i]; {
+			case c == ' ' || c == '\t' || c == ',': // empty list elements are allowed (RFC 9110 5.6.1)
+				i++
+				continue
+			case c == '*':
+				tags = append(tags, "*")
+				i++
+			default:
+				n := entityTagLen(line[i:])
+				if n == 0 {
+					return nil, malformed
+				}
+				tags = append(tags, line[i:i+n])
+				i += n
+			}
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+				i++
+			}
+			if i < len(line) && line[i] != ',' {
+				return nil, malformed
+			}
+		}
+	}
+	if len(tags) == 0 {
+		return nil, Invalid(param, `If-Match is empty: send the profile's ETag (such as "v3") or "*", or leave the header out`)
+	}
+	if len(tags) > 1 && slices.Contains(tags, "*") {
+		return nil, Invalid(param, `If-Match must be "*" alone or a list of entity tags`)
+	}
+	return tags, nil
+}
+
+// entityTagLen returns the length of the entity-tag of RFC 9110 8.8.3 at
+// the start of s, or 0: an optional W/ and a quoted string of etagc
+// (%x21 / %x23-7E; obs-text, which palja's tags never hold, is refused, as
+// docs/openapi.json says).
+func entityTagLen(s string) int {
+	i := 0
+	if strings.HasPrefix(s, "W/") {
+		i = 2
+	}
+	if i >= len(s) || s[i] != '"' {
+		return 0
+	}
+	for i++; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x21 || c > 0x7e:
+			return 0
+		}
+	}
+	return 0
+}
+
+// matches reports whether one of tags (from [ifMatchOf]) holds for the
+// current ETag: "*", or the same strong tag (a weak tag never matches).
+func matches(tags []string, current string) bool {
+	for _, t := range tags {
 		if t == "*" || t == current {
 			return true
 		}
@@ -150,11 +219,17 @@ func unknownQuery(r *http.Request, known ...string) error {
 	if r.URL.RawQuery == "" {
 		return nil
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 		return Invalid("query", "the query string is malformed")
 	}
-	for k := range q {
+	// In the order of the query string (a map's order is random): the
+	// error names the first unknown parameter, every time.
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		k, _ = url.QueryUnescape(k) // ParseQuery above has checked every escape
+		if pair == "" {
+			continue
+		}
 		switch {
 		case k == "":
 			return Invalid("query", "the query string has a parameter without a name")
@@ -263,10 +338,14 @@ func handlePutProfile(logger *slog.Logger, store Store, metrics Metrics) http.Ha
 			writeAPIError(w, r, errNotFound)
 			return
 		}
-		ifMatch := r.Header.Get("If-Match")
+		ifMatch, err := ifMatchOf(r)
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
 		var recomputed bool
 		p, err := store.Update(r.Context(), callerKey(r.Context()).AccountID, ref, func(p *Profile) error {
-			if ifMatch != "" && !matches(ifMatch, etag(p)) {
+			if ifMatch != nil && !matches(ifMatch, etag(p)) {
 				return ErrPreconditionFailed
 			}
 			var err error
@@ -294,8 +373,13 @@ func handleDeleteProfile(logger *slog.Logger, store Store, metrics Metrics) http
 			writeAPIError(w, r, errNotFound)
 			return
 		}
+		ifMatch, err := ifMatchOf(r)
+		if err != nil {
+			ew.writeError(w, r, err)
+			return
+		}
 		var precondition func(int64) error
-		if ifMatch := r.Header.Get("If-Match"); ifMatch != "" {
+		if ifMatch != nil {
 			precondition = func(version int64) error {
 				if !matches(ifMatch, etag(&Profile{Version: version})) {
 					return ErrPreconditionFailed

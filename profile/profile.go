@@ -311,15 +311,20 @@ func checkExternalID(s string) string {
 }
 
 // invisible reports whether r shows nothing on its own: white space, format
-// characters (zero-width space, byte order mark, joiners), the Hangul
-// fillers and the blank Braille pattern, which render blank. A name made only of these is blank.
+// characters (zero-width space, byte order mark, joiners), nonspacing marks
+// (combining marks, the combining grapheme joiner U+034F, variation
+// selectors such as U+FE0F and U+E0100, the Mongolian free variation
+// selectors, the Khmer inherent vowels), the Hangul fillers and the blank
+// Braille pattern. A name made only of these is blank. docs/openapi.json's
+// Name pattern spells the same set (\p{Z}, \p{Cf}, \p{Mn} and the four
+// fillers).
 func invisible(r rune) bool {
 	switch r {
 	case '\u115f', '\u1160', '\u3164', '\uffa0', // Hangul choseong, jungseong, compatibility and halfwidth fillers
 		'\u2800': // Braille pattern blank
 		return true
 	}
-	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Z, unicode.Cf, unicode.Mn)
 }
 
 // bidiControl reports whether r is one of the characters that reorder the
@@ -335,11 +340,11 @@ func bidiControl(r rune) bool {
 // validText reports whether s is valid UTF-8 without control characters.
 func validText(s string) bool {
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if unicode.IsControl(r) {
 			return false
 		}
 	}
-	return utf8.ValidString(s)
+	return utf8.ValidString(s) // U+FFFD itself is valid; only bytes that are not UTF-8 are refused
 }
 
 // IsID reports whether ref has the shape of a profile id: "prf_" and 16 or

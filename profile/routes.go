@@ -35,7 +35,11 @@ func routes(logger *slog.Logger, store Store, authenticate func(http.Handler) ht
 		writeAPIError(w, req, errMethod)
 	})
 	r.NotFound(v1First(authenticate, notFound))
-	r.MethodNotAllowed(v1First(authenticate, methodNotAllowed))
+	wrongMethod := v1First(authenticate, methodNotAllowed)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		knownRoute(r, req) // before authentication: its 401 is filed under the route too
+		wrongMethod(w, req)
+	})
 
 	r.Method("GET", "/healthz", handleHealth())
 	r.Method("GET", "/readyz", handleReady(logger, cfg.Ready, cfg.RateLimit))
@@ -86,4 +90,24 @@ func allowed(mux *chi.Mux, req *http.Request) string {
 		}
 	}
 	return strings.Join(methods, ", ")
+}
+
+// knownRoute records on req's route context the pattern that mux has for
+// req's path under another method, so that the access log and the metrics
+// file a 405 under "/v1/profiles/{ref}" rather than "unmatched".
+func knownRoute(mux *chi.Mux, req *http.Request) {
+	rc := chi.RouteContext(req.Context())
+	if rc == nil || rc.RoutePattern() != "" {
+		return
+	}
+	path := req.URL.RawPath
+	if path == "" {
+		path = req.URL.Path
+	}
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		if pattern := mux.Find(chi.NewRouteContext(), m, path); pattern != "" {
+			rc.RoutePatterns = append(rc.RoutePatterns, pattern)
+			return
+		}
+	}
 }

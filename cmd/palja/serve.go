@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -113,7 +114,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if limiter != nil {
 		defer limiter.Close()
 	}
-	db, err := openDB(ctx, getenv, d, true, stderr)
+	notices := newNotices(getenv, stderr)
+	db, err := openDB(ctx, getenv, d, true, notices)
 	if err != nil {
 		return err
 	}
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	if err := bootstrapKey(ctx, db, stderr); err != nil {
+	if err := bootstrapKey(ctx, db, notices); err != nil {
 		return err
 	}
 
@@ -206,8 +208,45 @@ func bootstrapKey(ctx context.Context, db interface {
 	if !created {
 		return nil
 	}
+	if n, ok := stderr.(*notices); ok && n.json != nil {
+		n.json.Warn("created the first API key; it is shown only once", "key_id", k.ID, "account", k.AccountID, "api_key", secret)
+		return nil
+	}
 	fmt.Fprintf(stderr, "palja: created the first API key %s (account %s). It is shown only once:\n\n    %s\n\n", k.ID, k.AccountID, secret)
 	return nil
+}
+
+// notices is where serve writes what it tells the operator once before it
+// serves: the generated key file's warning and the first API key. In text
+// mode they are the plain lines they have always been; with
+// PALJA_LOG_FORMAT=json each is a JSON record of its own (level WARN, the
+// first key's secret in its own field "api_key"), so that a JSON log
+// pipeline reads every line of stderr. They bypass PALJA_LOG_LEVEL: a
+// first key that is not shown is lost.
+type notices struct {
+	w    io.Writer
+	json *slog.Logger // nil in text mode
+}
+
+func newNotices(getenv func(string) string, stderr io.Writer) *notices {
+	n := &notices{w: stderr}
+	if strings.EqualFold(getenv("PALJA_LOG_FORMAT"), "json") {
+		n.json = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	return n
+}
+
+// Write passes a plain notice through, or in JSON mode makes it one record:
+// one Fprintf is one notice.
+func (n *notices) Write(p []byte) (int, error) {
+	if n.json == nil {
+		return n.w.Write(p)
+	}
+	msg := strings.TrimSpace(string(p))
+	msg = strings.TrimPrefix(msg, "palja: ")
+	msg = strings.TrimPrefix(msg, "WARNING: ")
+	n.json.Warn(msg)
+	return len(p), nil
 }
 
 // openLimiter returns the Redis limiter of url, or nil for "" (buckets in

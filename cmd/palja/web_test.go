@@ -91,6 +91,8 @@ func TestMetricsScrape(t *testing.T) {
 	s.call(t, "GET", "/v1/profiles/nobody", "", "X-API-Key", s.key)
 	s.call(t, "GET", "/nothing/here", "")
 	s.call(t, "BREW", "/v1/profiles", "", "X-API-Key", s.key)
+	s.call(t, "PATCH", "/v1/profiles/"+p.ID, `{}`, "X-API-Key", s.key) // 405 on a known path
+	s.call(t, "POST", "/healthz", "")
 	slow := s.newKey(t, 0.001, 1)
 	for range 3 {
 		s.call(t, "GET", "/v1/profiles", "", "X-API-Key", slow)
@@ -108,6 +110,8 @@ func TestMetricsScrape(t *testing.T) {
 		`palja_http_requests_total{method="PUT",route="/v1/profiles/{ref}",status="200"} 1`,
 		`palja_http_requests_total{method="GET",route="/v1/profiles",status="429"} 2`,
 		`palja_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`palja_http_requests_total{method="PATCH",route="/v1/profiles/{ref}",status="405"} 1`,
+		`palja_http_requests_total{method="POST",route="/healthz",status="405"} 1`,
 		`palja_http_requests_total{method="OTHER",`,
 		`palja_http_request_duration_seconds_count{method="GET",route="/v1/profiles/{ref}"} 3`,
 		`palja_http_request_duration_seconds_bucket{method="GET",route="/v1/profiles/{ref}",le="+Inf"} 3`,
