@@ -1,5 +1,6 @@
 // Package auth authenticates the requests of palja's API and limits their
-// rate, as the README ("Load testing palja") documents:
+// rate, as docs/design.md ("Rate limits and the key cache") and
+// docs/load-testing.md document:
 //
 //   - An API key is "pj_live_" and 40 random base62 characters; only its
 //     SHA-256 is stored ([Hash]). The [KeyStore] that holds the keys is an

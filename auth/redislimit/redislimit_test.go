@@ -284,7 +284,7 @@ func redisURL(t *testing.T) string {
 		if os.Getenv("PALJA_TEST_REQUIRE_SERVICES") != "" {
 			t.Fatal("PALJA_TEST_REDIS_URL is not set but PALJA_TEST_REQUIRE_SERVICES is: the Redis tests must run here")
 		}
-		t.Skip("PALJA_TEST_REDIS_URL is not set: no Redis to test against (.ci/run starts one; see README, Distributed mode)")
+		t.Skip("PALJA_TEST_REDIS_URL is not set: no Redis to test against (.ci/run starts one; see docs/testing.md, Distributed mode)")
 	}
 	return u
 }

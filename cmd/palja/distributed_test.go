@@ -25,7 +25,7 @@ func distributedEnv(t *testing.T) map[string]string {
 		if os.Getenv("PALJA_TEST_REQUIRE_SERVICES") != "" {
 			t.Fatal("PALJA_TEST_REDIS_URL is not set but PALJA_TEST_REQUIRE_SERVICES is: the distributed tests must run here")
 		}
-		t.Skip("PALJA_TEST_REDIS_URL is not set: no Redis to test against (.ci/run starts one)")
+		t.Skip("PALJA_TEST_REDIS_URL is not set: no Redis to test against (.ci/run starts one; see docs/testing.md, Distributed mode)")
 	}
 	return map[string]string{
 		"PALJA_DATABASE_URL":    u,

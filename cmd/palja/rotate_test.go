@@ -16,9 +16,9 @@ func encKey(id string, b byte) string {
 	return id + ":" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))
 }
 
-// TestRotation walks the README's "Keys and rotation" as an operator would:
-// profiles under k1; k2 added first and `palja reencrypt` run while serve
-// takes PUTs; k1 removed; every profile still reads with its latest values.
+// TestRotation walks docs/keys.md's "Rotating the encryption key" as an
+// operator would: profiles under k1; k2 added first and `palja reencrypt`
+// run while serve takes PUTs; k1 removed; every profile still reads with its latest values.
 func TestRotation(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
 	k1, k2 := encKey("k1", 1), encKey("k2", 2)

@@ -12,7 +12,7 @@ import (
 	"github.com/palja/palja/storage/storetest"
 )
 
-// TestRotationAcrossInstances walks the README's order of a key rotation
+// TestRotationAcrossInstances walks docs/distributed.md's order of a key rotation
 // over several instances of one database, each a handle with its own ring:
 // every instance first learns the new key as a decrypt-only key, and only
 // then does any make it primary; at no step does a read fail. It also

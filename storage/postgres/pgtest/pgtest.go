@@ -31,7 +31,7 @@ func ServerURL(tb testing.TB) string {
 		if os.Getenv("PALJA_TEST_REQUIRE_SERVICES") != "" {
 			tb.Fatalf("%s is not set but PALJA_TEST_REQUIRE_SERVICES is: the PostgreSQL tests must run here", EnvURL)
 		}
-		tb.Skipf("%s is not set: no PostgreSQL to test against (.ci/run starts one; see README, Distributed mode)", EnvURL)
+		tb.Skipf("%s is not set: no PostgreSQL to test against (.ci/run starts one; see docs/testing.md, Distributed mode)", EnvURL)
 	}
 	return u
 }
