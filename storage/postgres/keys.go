@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/palja/palja/storage/internal/schema"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,34 +27,10 @@ const (
 	firstKeyLock = "palja first api key"
 )
 
-type keyRow struct {
-	ID, AccountID, Name, Prefix string
-	Rate                        sql.NullFloat64
-	Burst                       sql.NullInt64
-	CreatedAt                   int64
-	LastUsedAt, RevokedAt       sql.NullInt64
-}
+// keyRow is a row of api_keys as selectKey selects it.
+type keyRow struct{ schema.KeyRow }
 
-func (r *keyRow) scan(row pgx.Row) error {
-	return row.Scan(&r.ID, &r.AccountID, &r.Name, &r.Prefix, &r.Rate, &r.Burst, &r.CreatedAt, &r.LastUsedAt, &r.RevokedAt)
-}
-
-func (r *keyRow) key() *auth.APIKey {
-	k := &auth.APIKey{
-		ID: r.ID, AccountID: r.AccountID, Name: r.Name, Prefix: r.Prefix,
-		Rate: r.Rate.Float64, Burst: int(r.Burst.Int64),
-		CreatedAt: time.Unix(r.CreatedAt, 0).UTC(),
-	}
-	if r.LastUsedAt.Valid {
-		t := time.Unix(r.LastUsedAt.Int64, 0).UTC()
-		k.LastUsedAt = &t
-	}
-	if r.RevokedAt.Valid {
-		t := time.Unix(r.RevokedAt.Int64, 0).UTC()
-		k.RevokedAt = &t
-	}
-	return k
-}
+func (r *keyRow) scan(row pgx.Row) error { return row.Scan(r.Dest()...) }
 
 // limitArgs returns rate and burst as query arguments: NULL for 0, the
 // server's default.
@@ -72,10 +49,7 @@ func limitArgs(rate float64, burst int) (r, b any) {
 // cannot be shown again. rate and burst 0 mean the server's defaults. An
 // unknown account is an error wrapping [profile.ErrNotFound].
 func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64, burst int) (string, *auth.APIKey, error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, errors.New("postgres: create key: name must not be empty")
-	}
-	if err := auth.CheckLimits(rate, burst); err != nil {
+	if err := auth.CheckKey(name, rate, burst); err != nil {
 		return "", nil, fmt.Errorf("postgres: create key: %w", err)
 	}
 	secret, k := auth.NewKey(name, rate, burst)
@@ -91,8 +65,8 @@ func (db *DB) CreateKey(ctx context.Context, name, account string, rate float64,
 // transaction under an advisory lock, so of several processes calling it
 // on one new database exactly one creates a key.
 func (db *DB) CreateFirstKey(ctx context.Context, name string) (secret string, key *auth.APIKey, created bool, err error) {
-	if strings.TrimSpace(name) == "" {
-		return "", nil, false, errors.New("postgres: create first key: name must not be empty")
+	if err := auth.CheckKey(name, 0, 0); err != nil {
+		return "", nil, false, fmt.Errorf("postgres: create first key: %w", err)
 	}
 	secret, k := auth.NewKey(name, 0, 0)
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
@@ -187,7 +161,7 @@ func (db *DB) ListKeys(ctx context.Context) ([]auth.APIKey, error) {
 		if err := r.scan(rows); err != nil {
 			return nil, fmt.Errorf("postgres: list keys: %w", err)
 		}
-		keys = append(keys, *r.key())
+		keys = append(keys, *r.Key())
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: list keys: %w", err)
@@ -271,7 +245,7 @@ func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*auth.APIKey, error
 	if err != nil {
 		return nil, fmt.Errorf("postgres: key by hash: %w", err)
 	}
-	return r.key(), nil
+	return r.Key(), nil
 }
 
 // TouchKey records that the key was used at t, unless a later use is

@@ -9,6 +9,7 @@ import (
 
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/internal/schema"
 )
 
 // A DB keeps accounts and their API keys itself: it is a
@@ -20,43 +21,11 @@ const (
 	accountPrefix = "acct_"
 )
 
-type keyRow struct {
-	ID         string          `db:"id"`
-	AccountID  string          `db:"account_id"`
-	Name       string          `db:"name"`
-	Prefix     string          `db:"prefix"`
-	Rate       sql.NullFloat64 `db:"rate"`
-	Burst      sql.NullInt64   `db:"burst"`
-	CreatedAt  int64           `db:"created_at"`
-	LastUsedAt sql.NullInt64   `db:"last_used_at"`
-	RevokedAt  sql.NullInt64   `db:"revoked_at"`
-}
+// keyRow is a row of api_keys as selectKey selects it.
+type keyRow struct{ schema.KeyRow }
 
 // scan reads a row selected by selectKey.
-func (r *keyRow) scan(s scanner) error {
-	return s.Scan(&r.ID, &r.AccountID, &r.Name, &r.Prefix, &r.Rate, &r.Burst, &r.CreatedAt, &r.LastUsedAt, &r.RevokedAt)
-}
-
-func (r *keyRow) key() *auth.APIKey {
-	k := &auth.APIKey{
-		ID:        r.ID,
-		AccountID: r.AccountID,
-		Name:      r.Name,
-		Prefix:    r.Prefix,
-		Rate:      r.Rate.Float64,
-		Burst:     int(r.Burst.Int64),
-		CreatedAt: time.Unix(r.CreatedAt, 0).UTC(),
-	}
-	if r.LastUsedAt.Valid {
-		t := time.Unix(r.LastUsedAt.Int64, 0).UTC()
-		k.LastUsedAt = &t
-	}
-	if r.RevokedAt.Valid {
-		t := time.Unix(r.RevokedAt.Int64, 0).UTC()
-		k.RevokedAt = &t
-	}
-	return k
-}
+func (r *keyRow) scan(s scanner) error { return s.Scan(r.Dest()...) }
 
 // limitArgs returns rate and burst as query arguments: NULL for 0, the
 // server's default.
@@ -163,7 +132,7 @@ func (db *DB) ListKeys(ctx context.Context) ([]auth.APIKey, error) {
 	}
 	keys := make([]auth.APIKey, len(rows))
 	for i := range rows {
-		keys[i] = *rows[i].key()
+		keys[i] = *rows[i].Key()
 	}
 	return keys, nil
 }
@@ -278,7 +247,7 @@ func (db *DB) KeyByHash(ctx context.Context, hash [32]byte) (*auth.APIKey, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: key by hash: %w", err)
 	}
-	return r.key(), nil
+	return r.Key(), nil
 }
 
 // TouchKey records that the key was used at t, unless a later use is

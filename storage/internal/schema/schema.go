@@ -1,0 +1,94 @@
+// Package schema holds what the SQL backends of palja (storage/sqlite,
+// storage/postgres) share that is not about sealing: reading their
+// embedded migrations, and the API key row as both store it.
+package schema
+
+import (
+	"cmp"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/palja/palja/auth"
+)
+
+// A Migration is one file of a backend's migrations directory.
+type Migration struct {
+	Version int    // NNNN of NNNN_description.sql
+	Name    string // the file name
+	SQL     string
+}
+
+// Migrations returns the migrations in directory dir of fsys, ordered by
+// version. A file is named NNNN_description.sql; NNNN is its version, at
+// least 1, and no two files share one.
+func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: name must start with a version number", e.Name())
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: e.Name(), SQL: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b Migration) int { return cmp.Compare(a.Version, b.Version) })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s have the same version", ms[i-1].Name, ms[i].Name)
+		}
+	}
+	return ms, nil
+}
+
+// KeyRow is a row of api_keys as both SQL backends select it: rate and
+// burst NULL for the server's default, times in Unix seconds.
+type KeyRow struct {
+	ID         string          `db:"id"`
+	AccountID  string          `db:"account_id"`
+	Name       string          `db:"name"`
+	Prefix     string          `db:"prefix"`
+	Rate       sql.NullFloat64 `db:"rate"`
+	Burst      sql.NullInt64   `db:"burst"`
+	CreatedAt  int64           `db:"created_at"`
+	LastUsedAt sql.NullInt64   `db:"last_used_at"`
+	RevokedAt  sql.NullInt64   `db:"revoked_at"`
+}
+
+// Dest returns the addresses to scan a row into, in the column order
+// id, account_id, name, prefix, rate, burst, created_at, last_used_at,
+// revoked_at.
+func (r *KeyRow) Dest() []any {
+	return []any{&r.ID, &r.AccountID, &r.Name, &r.Prefix, &r.Rate, &r.Burst, &r.CreatedAt, &r.LastUsedAt, &r.RevokedAt}
+}
+
+// Key returns the row as an [auth.APIKey].
+func (r *KeyRow) Key() *auth.APIKey {
+	k := &auth.APIKey{
+		ID: r.ID, AccountID: r.AccountID, Name: r.Name, Prefix: r.Prefix,
+		Rate: r.Rate.Float64, Burst: int(r.Burst.Int64),
+		CreatedAt: time.Unix(r.CreatedAt, 0).UTC(),
+	}
+	if r.LastUsedAt.Valid {
+		t := time.Unix(r.LastUsedAt.Int64, 0).UTC()
+		k.LastUsedAt = &t
+	}
+	if r.RevokedAt.Valid {
+		t := time.Unix(r.RevokedAt.Int64, 0).UTC()
+		k.RevokedAt = &t
+	}
+	return k
+}
