@@ -129,7 +129,7 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := db.open(ctx); err != nil {
+	if err := db.open(ctx, kr); err != nil {
 		db.pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
@@ -139,9 +139,12 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 	return db, nil
 }
 
-func (db *DB) open(ctx context.Context) error {
+func (db *DB) open(ctx context.Context, kr *crypto.Keyring) error {
 	if err := migrate(ctx, db.pool, db.now()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := db.verifyKeys(ctx, kr); err != nil {
+		return err
 	}
 	rows, err := db.pool.Query(ctx, "SELECT DISTINCT key_id FROM profiles ORDER BY key_id")
 	if err != nil {
