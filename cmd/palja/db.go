@@ -80,7 +80,9 @@ func openPostgres(ctx context.Context, getenv func(string) string, url string) (
 	if err != nil {
 		return nil, fmt.Errorf("PALJA_ENCRYPTION_KEYS: %w", err)
 	}
-	db, err := postgres.Open(ctx, url, kr, postgres.Options{})
+	// Passive as with SQLite: serve activates the key (runServe), so that
+	// reencrypt refuses until a serve has run with it.
+	db, err := postgres.Open(ctx, url, kr, postgres.Options{Passive: true})
 	if err != nil {
 		return nil, err // postgres' errors never hold the URL's password
 	}

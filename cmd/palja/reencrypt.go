@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/palja/palja/storage/sealed"
 	"github.com/palja/palja/storage/sqlite"
 )
 
@@ -37,7 +38,7 @@ func runReencrypt(ctx context.Context, args []string, getenv func(string) string
 		n, err := db.Reencrypt(ctx, *batch, func(done, total int) {
 			fmt.Fprintf(stderr, "reencrypt: %d/%d\n", done, total)
 		})
-		if errors.Is(err, sqlite.ErrKeyNotInUse) {
+		if errors.Is(err, sealed.ErrKeyNotInUse) { // SQLite and PostgreSQL alike
 			return err // nothing done: the order of the steps is wrong
 		}
 		if err != nil {

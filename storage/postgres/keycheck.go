@@ -13,16 +13,12 @@ import (
 // check value whose key is in the ring must open, and a key of the ring
 // without a check value but with profiles (a database from before
 // key_checks) must open one of them. The primary key's check value is then
-// written if it is missing (ON CONFLICT DO NOTHING) and everything
-// verified again, so that of two instances starting together with other
-// material under one new id, the second is refused.
-//
-// Unlike SQLite, every Open records the primary key (there is no passive
-// open): in distributed mode each instance opens with PALJA_ENCRYPTION_KEYS,
-// and reencrypt does not wait for a serve to have run with the key.
-func (db *DB) verifyKeys(ctx context.Context, kr *crypto.Keyring) error {
-	missing, err := db.verifyChecks(ctx, kr)
-	if err != nil || !missing {
+// written if it is missing, unless passive (ON CONFLICT DO NOTHING), and
+// everything verified again, so that of two instances starting together
+// with other material under one new id, the second is refused.
+func (db *DB) verifyKeys(ctx context.Context, passive bool) error {
+	missing, err := db.verifyChecks(ctx)
+	if err != nil || !missing || passive {
 		return err
 	}
 	id, check := db.sl.SealCheck()
@@ -30,13 +26,38 @@ func (db *DB) verifyKeys(ctx context.Context, kr *crypto.Keyring) error {
 		id, check, db.now().Unix()); err != nil {
 		return fmt.Errorf("record key check: %w", err)
 	}
-	_, err = db.verifyChecks(ctx, kr)
+	_, err = db.verifyChecks(ctx)
 	return err
+}
+
+// Activate does what Open leaves out with [Options.Passive]: it records
+// the primary key's check value if it is missing, after verifying the
+// stored ones again, so that the key counts as in use (see
+// [DB.Reencrypt]). serve calls it at start.
+func (db *DB) Activate(ctx context.Context) error {
+	if err := db.verifyKeys(ctx, false); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
+}
+
+// primaryInUse fails with [sealed.ErrKeyNotInUse] unless the primary
+// key's check value is recorded: a server has run with it.
+func (db *DB) primaryInUse(ctx context.Context) error {
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT COUNT(*) FROM key_checks WHERE key_id = $1", string(db.sl.Primary())).Scan(&n); err != nil {
+		return fmt.Errorf("read key checks: %w", err)
+	}
+	if n == 0 {
+		return sealed.KeyNotInUse(string(db.sl.Primary()))
+	}
+	return nil
 }
 
 // verifyChecks verifies what is stored and reports whether the primary
 // key's check value is missing.
-func (db *DB) verifyChecks(ctx context.Context, kr *crypto.Keyring) (primaryMissing bool, err error) {
+func (db *DB) verifyChecks(ctx context.Context) (primaryMissing bool, err error) {
+	kr := db.kr
 	rows, err := db.pool.Query(ctx, "SELECT key_id, sealed FROM key_checks")
 	if err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)

@@ -80,6 +80,11 @@ type Options struct {
 	MaxConns int32
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Passive leaves out of Open the write of the primary key's check
+	// value (the stored ones are verified all the same): the key then does
+	// not count as in use until [DB.Activate], and [DB.Reencrypt] refuses.
+	// Commands other than serve open passively, as with storage/sqlite.
+	Passive bool
 }
 
 // DB is an open palja database on PostgreSQL. It is safe for concurrent
@@ -87,7 +92,9 @@ type Options struct {
 type DB struct {
 	pool *pgxpool.Pool
 	sl   *sealed.Sealer
+	kr   *crypto.Keyring
 	now  func() time.Time
+	opts Options
 
 	profiles ProfileStore
 
@@ -121,7 +128,7 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 	if rp["application_name"] == "" {
 		rp["application_name"] = "palja"
 	}
-	db := &DB{sl: sealed.NewSealer(kr), now: opts.Now}
+	db := &DB{sl: sealed.NewSealer(kr), kr: kr, now: opts.Now, opts: opts}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -129,7 +136,7 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := db.open(ctx, kr); err != nil {
+	if err := db.open(ctx); err != nil {
 		db.pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
@@ -139,11 +146,11 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 	return db, nil
 }
 
-func (db *DB) open(ctx context.Context, kr *crypto.Keyring) error {
+func (db *DB) open(ctx context.Context) error {
 	if err := migrate(ctx, db.pool, db.now()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := db.verifyKeys(ctx, kr); err != nil {
+	if err := db.verifyKeys(ctx, db.opts.Passive); err != nil {
 		return err
 	}
 	rows, err := db.pool.Query(ctx, "SELECT DISTINCT key_id FROM profiles ORDER BY key_id")

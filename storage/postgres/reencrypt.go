@@ -29,9 +29,16 @@ import (
 // carries on and then returns an error naming those profiles and their key
 // ids. A fingerprint that does not open counts as expired and is left for
 // the purge.
+//
+// Reencrypt refuses, with [sealed.ErrKeyNotInUse], while no server has run
+// with the primary key (its check value is not recorded, see
+// [DB.Activate] and [Options.Passive]).
 func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
 	if batch <= 0 {
 		batch = DefaultReencryptBatch
+	}
+	if err := db.primaryInUse(ctx); err != nil {
+		return 0, fmt.Errorf("postgres: reencrypt: %w", err)
 	}
 	primary := string(db.sl.Primary())
 	cutoff := sealed.IdempotencyCutoff(db.now().Unix())

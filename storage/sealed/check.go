@@ -59,6 +59,18 @@ func (s *Sealer) VerifyCheck(id string, ciphertext []byte) error {
 	return nil
 }
 
+// ErrKeyNotInUse is a backend's Reencrypt refusing to re-seal under a
+// primary key whose check value is not recorded yet: no server has run
+// with it, so a running server may lack it and could not open what would
+// be re-sealed under it.
+var ErrKeyNotInUse = errors.New("the active key is not in use by a server yet")
+
+// KeyNotInUse is the error of Reencrypt with primary key id not in use.
+func KeyNotInUse(id string) error {
+	return fmt.Errorf("%w: restart every palja serve with key %q first (PALJA_ENCRYPTION_KEYS with it first, the old keys after it), "+
+		"then run reencrypt: a server without it could not read what reencrypt seals under it", ErrKeyNotInUse, id)
+}
+
 // WrongKey is the error of key id whose material does not open what the
 // database holds under that id: the start-up error a backend returns.
 func WrongKey(id string) error {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/palja/palja/crypto"
@@ -122,7 +121,8 @@ func (db *DB) verifyOnProfiles(ctx context.Context, conn *sql.Conn, id crypto.Ke
 
 // ErrKeyNotInUse is [DB.Reencrypt] refusing to re-seal under a primary key
 // that no server has run with yet.
-var ErrKeyNotInUse = errors.New("the active key is not in use by a server yet")
+// It is [sealed.ErrKeyNotInUse], shared with storage/postgres.
+var ErrKeyNotInUse = sealed.ErrKeyNotInUse
 
 // primaryInUse fails with [ErrKeyNotInUse] unless the primary key's check
 // value is recorded: a server (Open without Passive, or Activate) has run with it.
@@ -132,8 +132,7 @@ func (db *DB) primaryInUse(ctx context.Context) error {
 		return fmt.Errorf("read key checks: %w", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: restart every palja serve with key %q first (PALJA_ENCRYPTION_KEYS with it first, the old keys after it), "+
-			"then run reencrypt: a server without it could not read what reencrypt seals under it", ErrKeyNotInUse, db.sl.Primary())
+		return sealed.KeyNotInUse(string(db.sl.Primary()))
 	}
 	return nil
 }
