@@ -54,15 +54,15 @@ func (db *DB) primaryInUse(ctx context.Context) error {
 	return nil
 }
 
-// verifyChecks verifies what is stored and reports whether the primary
+// verifyChecks reads the stored check values and verifies the keyring
+// against them ([sealed.Sealer.VerifyKeys]); it reports whether the primary
 // key's check value is missing.
 func (db *DB) verifyChecks(ctx context.Context) (primaryMissing bool, err error) {
-	kr := db.kr
 	rows, err := db.pool.Query(ctx, "SELECT key_id, sealed FROM key_checks")
 	if err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)
 	}
-	checked := map[string]bool{}
+	checks := map[string][]byte{}
 	for rows.Next() {
 		var id string
 		var check []byte
@@ -70,51 +70,34 @@ func (db *DB) verifyChecks(ctx context.Context) (primaryMissing bool, err error)
 			rows.Close()
 			return false, fmt.Errorf("read key checks: %w", err)
 		}
-		if err := db.sl.VerifyCheck(id, check); err != nil {
-			rows.Close()
-			return false, err
-		}
-		checked[id] = true
+		checks[id] = check
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)
 	}
-	for _, id := range kr.IDs() {
-		if !checked[string(id)] {
-			if err := db.verifyOnProfiles(ctx, id); err != nil {
-				return false, err
-			}
-		}
-	}
-	return !checked[string(kr.Primary())], nil
+	return db.sl.VerifyKeys(checks, func(id crypto.KeyID) ([]sealed.KeySample, error) {
+		return db.keySamples(ctx, id)
+	})
 }
 
-// verifyOnProfiles opens up to three profiles sealed under key id: the key
-// is the wrong one if there are some and none opens.
-func (db *DB) verifyOnProfiles(ctx context.Context, id crypto.KeyID) error {
+// keySamples returns up to three profiles sealed under key id.
+func (db *DB) keySamples(ctx context.Context, id crypto.KeyID) ([]sealed.KeySample, error) {
 	rows, err := db.pool.Query(ctx, "SELECT account_id, id, sealed FROM profiles WHERE key_id = $1 LIMIT 3", string(id))
 	if err != nil {
-		return fmt.Errorf("read profiles of key %q: %w", id, err)
+		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 	}
 	defer rows.Close()
-	seen, opened := 0, false
+	var samples []sealed.KeySample
 	for rows.Next() {
-		var account string
-		var r sealed.Row
-		if err := rows.Scan(&account, &r.ID, &r.Sealed); err != nil {
-			return fmt.Errorf("read profiles of key %q: %w", id, err)
+		var k sealed.KeySample
+		if err := rows.Scan(&k.Account, &k.Row.ID, &k.Row.Sealed); err != nil {
+			return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 		}
-		seen++
-		if _, err := db.sl.OpenProfile(nil, account, &r); err == nil {
-			opened = true
-		}
+		samples = append(samples, k)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read profiles of key %q: %w", id, err)
+		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 	}
-	if seen > 0 && !opened {
-		return sealed.WrongKey(string(id))
-	}
-	return nil
+	return samples, nil
 }

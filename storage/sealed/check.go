@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/palja/palja/crypto"
 )
@@ -75,4 +77,47 @@ func KeyNotInUse(id string) error {
 // database holds under that id: the start-up error a backend returns.
 func WrongKey(id string) error {
 	return fmt.Errorf("%w: key %q is not the key that sealed this database's data under that id (its check value does not open); give the original key material for %q", ErrWrongKey, id, id)
+}
+
+// A KeySample is a stored profile sealed under a key without a check value,
+// for [Sealer.VerifyKeys]: its account and its row (ID and Sealed suffice).
+type KeySample struct {
+	Account string
+	Row     Row
+}
+
+// VerifyKeys verifies the keyring against what a backend stores, before it
+// serves anything: checks holds every stored check value by key id, and
+// each must pass [Sealer.VerifyCheck]; a key of the ring without one (a
+// database from before check values) must open one of the profiles sealed
+// under it that sample returns (a few suffice; none leaves nothing to
+// verify). It reports whether the primary key's check value is missing, so
+// that the backend records it ([Sealer.SealCheck]) and verifies again.
+func (s *Sealer) VerifyKeys(checks map[string][]byte, sample func(id crypto.KeyID) ([]KeySample, error)) (primaryMissing bool, err error) {
+	for _, id := range slices.Sorted(maps.Keys(checks)) { // the first wrong id, always the same
+		if err := s.VerifyCheck(id, checks[id]); err != nil {
+			return false, err
+		}
+	}
+	for _, id := range s.kr.IDs() {
+		if _, ok := checks[string(id)]; ok {
+			continue
+		}
+		samples, err := sample(id)
+		if err != nil {
+			return false, err
+		}
+		opened := false
+		for i := range samples {
+			if _, err := s.OpenProfile(nil, samples[i].Account, &samples[i].Row); err == nil {
+				opened = true
+				break
+			}
+		}
+		if len(samples) > 0 && !opened {
+			return false, WrongKey(string(id))
+		}
+	}
+	_, ok := checks[string(s.kr.Primary())]
+	return !ok, nil
 }

@@ -32,91 +32,71 @@ func (db *DB) verifyKeys(ctx context.Context, conn *sql.Conn) error {
 // start.
 func (db *DB) Activate(ctx context.Context) error {
 	db.purgeIdempotency(ctx)
-	return db.w.do(ctx, func(tx *wtx) error {
-		missing, err := db.verifyChecks(tx.ctx, tx.conn)
-		if err != nil || !missing {
-			return err
-		}
-		id, check := db.sl.SealCheck()
-		_, err = tx.conn.ExecContext(tx.ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
-		return err
-	})
+	return db.w.do(ctx, func(tx *wtx) error { return db.recordCheck(tx.ctx, tx.conn) })
 }
 
 // recordKey is Activate's record on conn, before the writer runs.
 func (db *DB) recordKey(ctx context.Context, conn *sql.Conn) error {
-	return inTx(ctx, conn, func() error {
-		missing, err := db.verifyChecks(ctx, conn)
-		if err != nil || !missing {
-			return err
-		}
-		id, check := db.sl.SealCheck()
-		_, err = conn.ExecContext(ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
-		return err
-	})
+	return inTx(ctx, conn, func() error { return db.recordCheck(ctx, conn) })
 }
 
-// verifyChecks verifies what is stored and reports whether the primary
+// recordCheck verifies what is stored and records the primary key's check
+// value if it is missing; conn is in a write transaction.
+func (db *DB) recordCheck(ctx context.Context, conn *sql.Conn) error {
+	missing, err := db.verifyChecks(ctx, conn)
+	if err != nil || !missing {
+		return err
+	}
+	id, check := db.sl.SealCheck()
+	_, err = conn.ExecContext(ctx, "INSERT INTO key_checks (key_id, sealed, created_at) VALUES (?, ?, ?)", id, check, db.now().Unix())
+	return err
+}
+
+// verifyChecks reads the stored check values and verifies the keyring
+// against them ([sealed.Sealer.VerifyKeys]); it reports whether the primary
 // key's check value is missing.
 func (db *DB) verifyChecks(ctx context.Context, conn *sql.Conn) (primaryMissing bool, err error) {
 	rows, err := conn.QueryContext(ctx, "SELECT key_id, sealed FROM key_checks")
 	if err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)
 	}
-	checked := map[string]bool{}
+	defer rows.Close()
+	checks := map[string][]byte{}
 	for rows.Next() {
 		var id string
 		var check []byte
 		if err := rows.Scan(&id, &check); err != nil {
-			rows.Close()
 			return false, fmt.Errorf("read key checks: %w", err)
 		}
-		if err := db.sl.VerifyCheck(id, check); err != nil {
-			rows.Close()
-			return false, err
-		}
-		checked[id] = true
+		checks[id] = check
 	}
 	if err := rows.Close(); err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)
 	}
-	for _, id := range db.kr.IDs() {
-		if !checked[string(id)] {
-			if err := db.verifyOnProfiles(ctx, conn, id); err != nil {
-				return false, err
-			}
-		}
-	}
-	return !checked[string(db.sl.Primary())], nil
+	return db.sl.VerifyKeys(checks, func(id crypto.KeyID) ([]sealed.KeySample, error) {
+		return db.keySamples(ctx, conn, id)
+	})
 }
 
-// verifyOnProfiles opens up to three profiles sealed under key id: the key
-// is the wrong one if there are some and none opens.
-func (db *DB) verifyOnProfiles(ctx context.Context, conn *sql.Conn, id crypto.KeyID) error {
+// keySamples returns up to three profiles sealed under key id.
+func (db *DB) keySamples(ctx context.Context, conn *sql.Conn, id crypto.KeyID) ([]sealed.KeySample, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT account_id, id, sealed FROM profiles WHERE key_id = ? LIMIT 3", string(id))
 	if err != nil {
-		return fmt.Errorf("read profiles of key %q: %w", id, err)
+		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 	}
 	defer rows.Close()
-	seen, opened := 0, false
+	var samples []sealed.KeySample
 	for rows.Next() {
-		var account string
-		var r sealed.Row
-		if err := rows.Scan(&account, &r.ID, &r.Sealed); err != nil {
-			return fmt.Errorf("read profiles of key %q: %w", id, err)
+		var k sealed.KeySample
+		if err := rows.Scan(&k.Account, &k.Row.ID, &k.Row.Sealed); err != nil {
+			return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 		}
-		seen++
-		if _, err := db.sl.OpenProfile(nil, account, &r); err == nil {
-			opened = true
-		}
+		samples = append(samples, k)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read profiles of key %q: %w", id, err)
+		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 	}
-	if seen > 0 && !opened {
-		return sealed.WrongKey(string(id))
-	}
-	return nil
+	return samples, nil
 }
 
 // ErrKeyNotInUse is [DB.Reencrypt] refusing to re-seal under a primary key
