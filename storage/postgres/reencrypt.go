@@ -54,61 +54,38 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 
 	var failures []error
 	done := 0
-	for after := int64(0); ; {
-		var n int
-		var bad []error
-		var last int64
-		var more bool
-		err := db.inTx(ctx, func(tx pgx.Tx) error {
-			n, bad, last, more = 0, nil, after, false
-			rows, err := tx.Query(ctx, "SELECT seq, account_id, id, sealed FROM profiles WHERE key_id <> $1 AND seq > $2 "+
-				"ORDER BY seq LIMIT $3 FOR UPDATE", primary, after, batch)
-			if err != nil {
-				return err
-			}
-			type row struct {
-				seq         int64
-				account, id string
-				sealed      []byte
-			}
-			rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-				var x row
-				return x, r.Scan(&x.seq, &x.account, &x.id, &x.sealed)
-			})
-			if err != nil {
-				return err
-			}
-			more = len(rs) == batch
-			var buf sealed.Buffers
-			for _, r := range rs {
-				last = r.seq
-				ct, err := db.sl.ResealProfile(&buf, r.account, r.id, r.sealed)
-				if err != nil {
-					bad = append(bad, err)
-					continue
-				}
-				if _, err := tx.Exec(ctx, "UPDATE profiles SET sealed = $1, key_id = $2 WHERE seq = $3", ct, primary, r.seq); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		if err != nil {
-			return done, fmt.Errorf("postgres: reencrypt: %w", err)
-		}
+	profiles := resealTable{
+		sel:     "SELECT seq, account_id, id, sealed FROM profiles WHERE key_id <> $1 AND seq > $2 ORDER BY seq LIMIT $3 FOR UPDATE",
+		selArgs: func(after int64) []any { return []any{primary, after, batch} },
+		upd:     "UPDATE profiles SET sealed = $1, key_id = $2 WHERE seq = $3",
+		updArgs: func(ct []byte, seq int64) []any { return []any{ct, primary, seq} },
+		reseal:  db.sl.ResealProfile,
+	}
+	err := db.resealBatches(ctx, batch, profiles, func(n int, bad []error) {
 		done += n
 		failures = append(failures, bad...)
 		if n > 0 {
 			report(done)
 		}
-		if !more {
-			break
-		}
-		after = last
+	})
+	if err != nil {
+		return done, fmt.Errorf("postgres: reencrypt: %w", err)
 	}
 
-	if err := db.resealFingerprints(ctx, batch, cutoff); err != nil {
+	// idempotency_keys has no key_id column: each live row is read and its
+	// ciphertext's header checked (the table holds a day of creates). A
+	// fingerprint that does not open counts as expired and is left for the
+	// purge.
+	fingerprints := resealTable{
+		sel: "SELECT seq, account_id, key, fingerprint FROM idempotency_keys WHERE seq > $1 AND created_at > $2 " +
+			"ORDER BY seq LIMIT $3 FOR UPDATE",
+		selArgs: func(after int64) []any { return []any{after, cutoff, batch} },
+		upd:     "UPDATE idempotency_keys SET fingerprint = $1 WHERE seq = $2",
+		updArgs: func(ct []byte, seq int64) []any { return []any{ct, seq} },
+		stale:   db.sl.StaleFingerprint,
+		reseal:  db.sl.ResealFingerprint,
+	}
+	if err := db.resealBatches(ctx, batch, fingerprints, nil); err != nil {
 		return done, fmt.Errorf("postgres: reencrypt idempotency keys: %w", err)
 	}
 	if len(failures) > 0 {
@@ -117,30 +94,46 @@ func (db *DB) Reencrypt(ctx context.Context, batch int, progress func(done, tota
 	return done, nil
 }
 
-// resealFingerprints seals again under the primary key the live
-// idempotency fingerprints under another key that the ring holds, batch
-// rows per transaction. The table has no key_id column: each live row is
-// read and its ciphertext's header checked; the table holds a day of
-// creates.
-func (db *DB) resealFingerprints(ctx context.Context, batch int, cutoff int64) error {
+// resealTable is a table whose ciphertexts Reencrypt seals again under the
+// primary key.
+type resealTable struct {
+	// sel selects (seq, account, name, ciphertext) of the rows after a seq,
+	// in order and FOR UPDATE, with the arguments of selArgs.
+	sel     string
+	selArgs func(after int64) []any
+	// upd writes a re-sealed ciphertext, with the arguments of updArgs.
+	upd     string
+	updArgs func(ct []byte, seq int64) []any
+	// stale, if set, says which selected rows to re-seal (default: all).
+	stale func(ciphertext []byte) bool
+	// reseal is the step of package sealed for one row.
+	reseal func(buf *sealed.Buffers, account, name string, ciphertext []byte) ([]byte, error)
+}
+
+// resealBatches re-seals t batch rows per transaction, each batch locked
+// and written back in the transaction that reads it, until no rows remain.
+// committed, if set, is told after each committed batch how many rows it
+// re-sealed and the errors of those that did not open (left as they are).
+func (db *DB) resealBatches(ctx context.Context, batch int, t resealTable, committed func(n int, bad []error)) error {
+	type row struct {
+		seq           int64
+		account, name string
+		ciphertext    []byte
+	}
 	for after := int64(0); ; {
+		var n int
+		var bad []error
 		var last int64
 		var more bool
 		err := db.inTx(ctx, func(tx pgx.Tx) error {
-			last, more = after, false
-			rows, err := tx.Query(ctx, "SELECT seq, account_id, key, fingerprint FROM idempotency_keys WHERE seq > $1 AND created_at > $2 "+
-				"ORDER BY seq LIMIT $3 FOR UPDATE", after, cutoff, batch)
+			n, bad, last, more = 0, nil, after, false
+			rows, err := tx.Query(ctx, t.sel, t.selArgs(after)...)
 			if err != nil {
 				return err
 			}
-			type row struct {
-				seq          int64
-				account, key string
-				fp           []byte
-			}
 			rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 				var x row
-				return x, r.Scan(&x.seq, &x.account, &x.key, &x.fp)
+				return x, r.Scan(&x.seq, &x.account, &x.name, &x.ciphertext)
 			})
 			if err != nil {
 				return err
@@ -149,21 +142,26 @@ func (db *DB) resealFingerprints(ctx context.Context, batch int, cutoff int64) e
 			var buf sealed.Buffers
 			for _, r := range rs {
 				last = r.seq
-				if !db.sl.StaleFingerprint(r.fp) {
+				if t.stale != nil && !t.stale(r.ciphertext) {
 					continue
 				}
-				ct, err := db.sl.ResealFingerprint(&buf, r.account, r.key, r.fp)
+				ct, err := t.reseal(&buf, r.account, r.name, r.ciphertext)
 				if err != nil {
-					continue // counts as expired; left for the purge
+					bad = append(bad, err)
+					continue
 				}
-				if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET fingerprint = $1 WHERE seq = $2", ct, r.seq); err != nil {
+				if _, err := tx.Exec(ctx, t.upd, t.updArgs(ct, r.seq)...); err != nil {
 					return err
 				}
+				n++
 			}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		if committed != nil {
+			committed(n, bad)
 		}
 		if !more {
 			return nil
