@@ -59,6 +59,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palja/palja/storage/internal/schema"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -98,9 +100,8 @@ type DB struct {
 
 	profiles ProfileStore
 
-	stopJanitor chan struct{}
-	janitorDone chan struct{}
-	closeOnce   sync.Once
+	janitor   *schema.Janitor // the hourly purge of expired idempotency keys
+	closeOnce sync.Once
 }
 
 // Open connects to the PostgreSQL database at url (a postgres:// URL or a
@@ -141,8 +142,9 @@ func Open(ctx context.Context, url string, kr *crypto.Keyring, opts Options) (*D
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
-	db.stopJanitor, db.janitorDone = make(chan struct{}), make(chan struct{})
-	go db.janitor()
+	db.janitor = schema.StartJanitor(time.Hour, func() {
+		db.purgeIdempotency(context.Background()) // best effort; retried next hour
+	})
 	return db, nil
 }
 
@@ -181,26 +183,10 @@ func (db *DB) PoolStats() *pgxpool.Stat { return db.pool.Stat() }
 // Close closes the pool, waiting for the connections in use.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		close(db.stopJanitor)
-		<-db.janitorDone
+		db.janitor.Stop()
 		db.pool.Close()
 	})
 	return nil
-}
-
-// janitor forgets expired idempotency keys every hour.
-func (db *DB) janitor() {
-	defer close(db.janitorDone)
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stopJanitor:
-			return
-		case <-t.C:
-			db.purgeIdempotency(context.Background()) // best effort; retried next hour
-		}
-	}
 }
 
 // purgeIdempotency deletes the idempotency keys that have expired.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/palja/palja/storage/internal/schema"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/palja/palja/profile"
@@ -63,14 +65,6 @@ func (db *DB) get(ctx context.Context, q queryer, account, ref string, lock bool
 	return db.sl.OpenProfile(nil, account, &r.Row)
 }
 
-// nullable returns s as a query argument: NULL for nil.
-func nullable(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
-}
-
 // Create stores p as a new profile; see [profile.Store]. With idem, the
 // transaction first takes an advisory lock on (account, Idempotency-Key),
 // so that concurrent retries, in any process, wait for the first and
@@ -98,7 +92,7 @@ func (s *ProfileStore) Create(ctx context.Context, p *profile.Profile, idem *pro
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, sqlInsertProfile, p.ID, p.AccountID, nullable(p.ExternalID), string(db.sl.Primary()), ct,
+		_, err = tx.Exec(ctx, sqlInsertProfile, p.ID, p.AccountID, schema.Nullable(p.ExternalID), string(db.sl.Primary()), ct,
 			p.Version, p.CreatedAt.Unix(), p.UpdatedAt.Unix())
 		switch {
 		case isUniqueViolation(err, uniqueExternal):
@@ -184,7 +178,7 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 			return err
 		}
 		_, err = tx.Exec(ctx, "UPDATE profiles SET external_id = $1, key_id = $2, sealed = $3, version = $4, updated_at = $5 WHERE seq = $6",
-			nullable(p.ExternalID), string(db.sl.Primary()), ct, p.Version, p.UpdatedAt.Unix(), r.Seq)
+			schema.Nullable(p.ExternalID), string(db.sl.Primary()), ct, p.Version, p.UpdatedAt.Unix(), r.Seq)
 		switch {
 		case isUniqueViolation(err, uniqueExternal):
 			return sealed.ExternalIDTaken()

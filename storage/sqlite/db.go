@@ -41,6 +41,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palja/palja/storage/internal/schema"
+
 	"github.com/jmoiron/sqlx"
 
 	"github.com/palja/palja/crypto"
@@ -83,10 +85,9 @@ type DB struct {
 	readyAt  time.Time // when the last probe write ended; zero: none yet
 	readyErr error     // its result
 
-	stopJanitor chan struct{}
-	janitorDone chan struct{}
-	closeOnce   sync.Once
-	closeErr    error
+	janitor   *schema.Janitor // the hourly purge of expired idempotency keys
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens (creating it if needed) the SQLite database at path, brings
@@ -123,8 +124,9 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 	if !opts.Passive {
 		db.purgeIdempotency(ctx) // best effort; the janitor retries hourly
 	}
-	db.stopJanitor, db.janitorDone = make(chan struct{}), make(chan struct{})
-	go db.janitor()
+	db.janitor = schema.StartJanitor(time.Hour, func() {
+		db.purgeIdempotency(context.Background()) // best effort; retried next hour
+	})
 	return db, nil
 }
 
@@ -270,8 +272,7 @@ func (db *DB) Failed() <-chan struct{} { return db.w.failed }
 // database. Writes submitted afterwards fail with [ErrClosed].
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		close(db.stopJanitor)
-		<-db.janitorDone
+		db.janitor.Stop()
 		db.closeErr = db.closeAll()
 	})
 	return db.closeErr
@@ -298,21 +299,6 @@ func (db *DB) closeAll() error {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
-}
-
-// janitor forgets expired idempotency keys every hour.
-func (db *DB) janitor() {
-	defer close(db.janitorDone)
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stopJanitor:
-			return
-		case <-t.C:
-			db.purgeIdempotency(context.Background()) // best effort; retried next hour
-		}
-	}
 }
 
 // noCancel returns ctx without its cancellation, for the short reads of the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palja/palja/profile"
+	"github.com/palja/palja/storage/internal/schema"
 	"github.com/palja/palja/storage/sealed"
 )
 
@@ -67,14 +68,6 @@ func (tx *wtx) get(account, ref string) (*profile.Profile, rowState, error) {
 	return p, rowState{seq: r.Seq, externalID: r.ExternalID, primary: tx.db.sl.IsPrimary(r.Sealed)}, nil
 }
 
-// nullable returns s as a query argument: NULL when nil.
-func nullable(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
-}
-
 // Create stores p as a new profile; see [profile.Store].
 //
 // With idem set, the key is looked up first, in the same transaction, and
@@ -109,7 +102,7 @@ func (s *ProfileStore) Create(ctx context.Context, p *profile.Profile, idem *pro
 		}
 		p.CreatedAt = time.Unix(p.CreatedAt.Unix(), 0).UTC() // as it is stored
 		p.UpdatedAt = time.Unix(p.UpdatedAt.Unix(), 0).UTC()
-		_, err = tx.st[stInsertProfile].ExecContext(tx.ctx, p.ID, p.AccountID, nullable(p.ExternalID),
+		_, err = tx.st[stInsertProfile].ExecContext(tx.ctx, p.ID, p.AccountID, schema.Nullable(p.ExternalID),
 			string(tx.db.sl.Primary()), ciphertext, p.Version, p.CreatedAt.Unix(), p.UpdatedAt.Unix())
 		if err != nil {
 			if p.ExternalID != nil && isUniqueViolation(err, "external_id") {
@@ -198,7 +191,7 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 			// Most updates: no indexed column changes.
 			_, err = tx.st[stUpdateSealed].ExecContext(tx.ctx, ciphertext, p.Version, p.UpdatedAt.Unix(), row.seq)
 		} else {
-			_, err = tx.st[stUpdateProfile].ExecContext(tx.ctx, nullable(p.ExternalID), string(tx.db.sl.Primary()),
+			_, err = tx.st[stUpdateProfile].ExecContext(tx.ctx, schema.Nullable(p.ExternalID), string(tx.db.sl.Primary()),
 				ciphertext, p.Version, p.UpdatedAt.Unix(), row.seq)
 		}
 		if err != nil {

@@ -92,3 +92,42 @@ func (r *KeyRow) Key() *auth.APIKey {
 	}
 	return k
 }
+
+// Nullable returns s as a query argument: NULL for nil.
+func Nullable(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// A Janitor runs a job every interval in a goroutine of its own, such as a
+// backend's hourly purge of expired idempotency keys, until [Janitor.Stop].
+type Janitor struct {
+	stop, done chan struct{}
+}
+
+// StartJanitor runs job every interval from now on.
+func StartJanitor(every time.Duration, job func()) *Janitor {
+	j := &Janitor{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(j.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-j.stop:
+				return
+			case <-t.C:
+				job()
+			}
+		}
+	}()
+	return j
+}
+
+// Stop ends the janitor and waits for a job in progress. Call it once.
+func (j *Janitor) Stop() {
+	close(j.stop)
+	<-j.done
+}
