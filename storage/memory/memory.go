@@ -273,13 +273,9 @@ func (s *Store) Update(ctx context.Context, account, ref string, fn func(*profil
 	if err != nil {
 		return nil, err
 	}
-	id, version, created := p.ID, p.Version, p.CreatedAt
-	if err := fn(p); err != nil {
+	if err := sealed.Update(p, account, s.now(), fn); err != nil {
 		return nil, err
 	}
-	p.ID, p.AccountID, p.CreatedAt = id, account, created
-	p.Version = version + 1
-	p.UpdatedAt = time.Unix(s.now().Unix(), 0).UTC()
 	oldExt := r.ExternalID
 	if p.ExternalID != nil && (!oldExt.Valid || oldExt.String != *p.ExternalID) && db.byExt[extKey(account, *p.ExternalID)] != nil {
 		return nil, sealed.ExternalIDTaken()

@@ -165,13 +165,9 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 		if err != nil {
 			return err
 		}
-		id, version, created := p.ID, p.Version, p.CreatedAt
-		if err := fn(p); err != nil {
+		if err := sealed.Update(p, account, db.now(), fn); err != nil {
 			return err
 		}
-		p.ID, p.AccountID, p.CreatedAt = id, account, created
-		p.Version = version + 1
-		p.UpdatedAt = time.Unix(db.now().Unix(), 0).UTC()
 		var buf sealed.Buffers
 		ct, err := db.sl.SealProfile(&buf, p)
 		if err != nil {

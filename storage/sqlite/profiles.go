@@ -175,13 +175,9 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 		if err != nil {
 			return err
 		}
-		id, version, created := p.ID, p.Version, p.CreatedAt
-		if err := fn(p); err != nil {
+		if err := sealed.Update(p, account, tx.db.now(), fn); err != nil {
 			return err
 		}
-		p.ID, p.AccountID, p.CreatedAt = id, account, created
-		p.Version = version + 1
-		p.UpdatedAt = time.Unix(tx.db.now().Unix(), 0).UTC()
 		ciphertext, err := tx.db.sl.SealProfile(&tx.buf, p)
 		if err != nil {
 			return err
@@ -198,7 +194,7 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 			if !sameExt && isUniqueViolation(err, "external_id") {
 				return sealed.ExternalIDTaken()
 			}
-			return fmt.Errorf("sqlite: update profile %s: %w", id, err)
+			return fmt.Errorf("sqlite: update profile %s: %w", p.ID, err)
 		}
 		stored = p
 		return nil
