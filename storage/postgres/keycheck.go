@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/palja/palja/crypto"
+	"github.com/palja/palja/storage/internal/schema"
 	"github.com/palja/palja/storage/sealed"
 )
 
@@ -62,42 +63,21 @@ func (db *DB) verifyChecks(ctx context.Context) (primaryMissing bool, err error)
 	if err != nil {
 		return false, fmt.Errorf("read key checks: %w", err)
 	}
-	checks := map[string][]byte{}
-	for rows.Next() {
-		var id string
-		var check []byte
-		if err := rows.Scan(&id, &check); err != nil {
-			rows.Close()
-			return false, fmt.Errorf("read key checks: %w", err)
-		}
-		checks[id] = check
-	}
+	checks, err := schema.CheckValues(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("read key checks: %w", err)
+	if err != nil {
+		return false, err
 	}
 	return db.sl.VerifyKeys(checks, func(id crypto.KeyID) ([]sealed.KeySample, error) {
-		return db.keySamples(ctx, id)
-	})
-}
-
-// keySamples returns up to three profiles sealed under key id.
-func (db *DB) keySamples(ctx context.Context, id crypto.KeyID) ([]sealed.KeySample, error) {
-	rows, err := db.pool.Query(ctx, "SELECT account_id, id, sealed FROM profiles WHERE key_id = $1 LIMIT 3", string(id))
-	if err != nil {
-		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
-	}
-	defer rows.Close()
-	var samples []sealed.KeySample
-	for rows.Next() {
-		var k sealed.KeySample
-		if err := rows.Scan(&k.Account, &k.Row.ID, &k.Row.Sealed); err != nil {
+		rows, err := db.pool.Query(ctx, "SELECT account_id, id, sealed FROM profiles WHERE key_id = $1 LIMIT 3", string(id))
+		if err != nil {
 			return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
 		}
-		samples = append(samples, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
-	}
-	return samples, nil
+		defer rows.Close()
+		samples, err := schema.KeySamples(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read profiles of key %q: %w", id, err)
+		}
+		return samples, nil
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/palja/palja/auth"
+	"github.com/palja/palja/storage/sealed"
 )
 
 // A Migration is one file of a backend's migrations directory.
@@ -130,4 +131,44 @@ func StartJanitor(every time.Duration, job func()) *Janitor {
 func (j *Janitor) Stop() {
 	close(j.stop)
 	<-j.done
+}
+
+// Rows is what both drivers' query results offer (*sql.Rows, pgx.Rows).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// CheckValues reads rows of (key_id, sealed) from key_checks into a map, as
+// [sealed.Sealer.VerifyKeys] takes them. The caller closes rows.
+func CheckValues(rows Rows) (map[string][]byte, error) {
+	checks := map[string][]byte{}
+	for rows.Next() {
+		var id string
+		var check []byte
+		if err := rows.Scan(&id, &check); err != nil {
+			return nil, fmt.Errorf("read key checks: %w", err)
+		}
+		checks[id] = check
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read key checks: %w", err)
+	}
+	return checks, nil
+}
+
+// KeySamples reads rows of (account_id, id, sealed) of profiles sealed
+// under one key, as [sealed.Sealer.VerifyKeys] samples them. The caller
+// closes rows.
+func KeySamples(rows Rows) ([]sealed.KeySample, error) {
+	var samples []sealed.KeySample
+	for rows.Next() {
+		var k sealed.KeySample
+		if err := rows.Scan(&k.Account, &k.Row.ID, &k.Row.Sealed); err != nil {
+			return nil, err
+		}
+		samples = append(samples, k)
+	}
+	return samples, rows.Err()
 }
