@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/internal/random"
@@ -200,39 +200,25 @@ const (
 	noiseBurst = 100
 )
 
-// lineLimiter is a token bucket of log lines.
+// lineLimiter is a token bucket of log lines (x/time/rate, as the API
+// keys' buckets), counting the lines it refuses.
 type lineLimiter struct {
-	mu         sync.Mutex
-	rate       float64
-	burst      float64
-	tokens     float64
-	last       time.Time
-	suppressed int64
+	lim        *rate.Limiter
+	suppressed atomic.Int64
 }
 
-func newLineLimiter(rate, burst float64) *lineLimiter {
-	return &lineLimiter{rate: rate, burst: burst, tokens: burst}
+func newLineLimiter(perSecond float64, burst int) *lineLimiter {
+	return &lineLimiter{lim: rate.NewLimiter(rate.Limit(perSecond), burst)}
 }
 
 // allow takes a token; it returns false (and counts the line) with none
 // left, or true and how many lines were left out since the last one.
 func (l *lineLimiter) allow(now time.Time) (bool, int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.last.IsZero() {
-		if d := now.Sub(l.last).Seconds(); d > 0 {
-			l.tokens = min(l.burst, l.tokens+d*l.rate)
-		}
-	}
-	l.last = now
-	if l.tokens < 1 {
-		l.suppressed++
+	if !l.lim.AllowN(now, 1) {
+		l.suppressed.Add(1)
 		return false, 0
 	}
-	l.tokens--
-	n := l.suppressed
-	l.suppressed = 0
-	return true, n
+	return true, l.suppressed.Swap(0)
 }
 
 // logRequest writes the access-log line and the request metrics.
