@@ -20,8 +20,6 @@ func TestMask(t *testing.T) {
 	}
 }
 
-func hour(h int) *int { return &h }
-
 func newTestProfile(t *testing.T) *Profile {
 	t.Helper()
 	p, err := DecodePatch([]byte(`{"name":"김영희","birth_year":1988,"birth_month":4,"birth_day":30,"birth_hour":23}`))
