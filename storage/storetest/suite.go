@@ -780,9 +780,6 @@ func testKeys(t *testing.T, db Database) {
 		hashes, err := l.ActiveKeyHashes(ctx)
 		if err != nil || len(hashes) != 1 {
 			t.Errorf("ActiveKeyHashes = %d hashes, %v; want 1 (the second key; the first is revoked)", len(hashes), err)
-		}
-		if len(hashes) != 1 {
-			// reported above
 		} else if got, err := ks.KeyByHash(ctx, hashes[0]); err != nil || got.ID != k2.ID {
 			t.Errorf("ActiveKeyHashes lists %+v, %v; want the second key", got, err)
 		}
