@@ -40,6 +40,15 @@ type store interface {
 	SetKeyLimits(ctx context.Context, id string, rate *float64, burst *int) (float64, int, error)
 	Reencrypt(ctx context.Context, batch int, progress func(done, total int)) (int, error)
 	Ping(ctx context.Context) error
+	// Activate records the active key as in use and purges expired
+	// idempotency keys: serve calls it once at start.
+	Activate(ctx context.Context) error
+	// Ready reports whether the instance can serve reads and writes, for
+	// /readyz.
+	Ready(ctx context.Context) error
+	// Failed is closed when the store can no longer write safely (a commit
+	// failed with an I/O error): serve then stops. Nil: never.
+	Failed() <-chan struct{}
 	Close() error
 }
 

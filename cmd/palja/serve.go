@@ -122,22 +122,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer db.Close()
 	// The active key is in use from now on (reencrypt may seal under it),
 	// and expired idempotency keys are purged.
-	if a, ok := db.store.(interface{ Activate(context.Context) error }); ok {
-		if err := a.Activate(ctx); err != nil {
-			return err
-		}
+	if err := db.Activate(ctx); err != nil {
+		return err
 	}
 	if err := bootstrapKey(ctx, db, notices); err != nil {
 		return err
 	}
 
-	// Ready means a write can commit where the backend can tell
-	// (sqlite.DB.Ready); otherwise that the database answers.
-	ready := db.Ping
-	if r, ok := db.store.(interface{ Ready(context.Context) error }); ok {
-		ready = r.Ready
-	}
-	cfg := profile.Config{Rate: *rate, Burst: *burst, AuthFailRate: *failRate, AuthFailBurst: *failBurst, Ready: ready}
+	cfg := profile.Config{Rate: *rate, Burst: *burst, AuthFailRate: *failRate, AuthFailBurst: *failBurst, Ready: db.Ready}
 	if limiter != nil {
 		cfg.Limiter = limiter
 		cfg.RateLimit = limiter.Check // /readyz: "redis" or "fallback"
@@ -171,10 +163,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lim) }()
-	var failed <-chan struct{} // the store can no longer write safely
-	if f, ok := db.store.(interface{ Failed() <-chan struct{} }); ok {
-		failed = f.Failed()
-	}
+	failed := db.Failed() // closed when the store can no longer write safely
 	var stopErr error
 	select {
 	case err := <-errc:

@@ -180,6 +180,16 @@ func (db *DB) Ping(ctx context.Context) error {
 // PoolStats reports the connection pool, for metrics.
 func (db *DB) PoolStats() *pgxpool.Stat { return db.pool.Stat() }
 
+// Ready reports whether the instance can serve: on PostgreSQL, that the
+// database answers ([DB.Ping]; unlike storage/sqlite it makes no probe
+// write).
+func (db *DB) Ready(ctx context.Context) error { return db.Ping(ctx) }
+
+// Failed returns nil: a failed commit in PostgreSQL leaves no state of this
+// process behind that it could not trust, so serve never has to stop for
+// it (a receive from the nil channel waits forever).
+func (db *DB) Failed() <-chan struct{} { return nil }
+
 // Close closes the pool, waiting for the connections in use.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
