@@ -1,10 +1,12 @@
 // Package sealed is what every palja storage backend does with a row that
 // is not SQL: it encodes a profile's personal fields into a payload, seals
-// it, opens it again, seals the fingerprints of idempotency keys and
-// decides what a retried create gets, and re-seals a row under the
-// keyring's primary key. A backend (storage/sqlite, a PostgreSQL one, an
-// in-memory fake) stores and fetches the bytes this package makes and
-// writes only its queries.
+// it, opens it again, runs the step of an update between read and seal
+// ([Update]: what the store owns, not the caller), seals the fingerprints
+// of idempotency keys and decides what a retried create gets, verifies the
+// keyring against the stored key check values at start-up
+// ([Sealer.VerifyKeys]), and re-seals a row under the keyring's primary
+// key. A backend (storage/sqlite, storage/postgres, storage/memory) stores
+// and fetches the bytes this package makes and writes only its queries.
 //
 // # Encryption at rest
 //
@@ -17,7 +19,8 @@
 // ciphertext copied to another row or account does not open. A backend
 // keeps the key id of each ciphertext beside it ([Sealer.Primary] at the
 // time of sealing), so that re-encryption finds the rows still under old
-// keys and [Sealer.CheckKeys] can refuse to start without a key in use.
+// keys and [Sealer.CheckKeys] can refuse to start without a key in use;
+// [Sealer.VerifyKeys] refuses wrong key material given under a right id.
 //
 // The fingerprint of a create's body that an Idempotency-Key is checked
 // against is a hash of those same personal fields, which a guess of the

@@ -1,6 +1,9 @@
 // Package schema holds what the SQL backends of palja (storage/sqlite,
 // storage/postgres) share that is not about sealing: reading their
-// embedded migrations, and the API key row as both store it.
+// embedded migrations ([Migrations]), the API key row as both store it
+// ([KeyRow]), [Nullable] query arguments, the [Janitor] that runs their
+// hourly purge, and reading the rows of the key check ([CheckValues],
+// [KeySamples]).
 package schema
 
 import (
