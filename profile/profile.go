@@ -143,6 +143,27 @@ func (pr *Profile) Merge(p *Patch) (recomputed bool, err error) {
 	return recomputed, nil
 }
 
+// Clone returns a deep copy of pr: no pointer field of the copy shares
+// its target with pr, so either may be changed without the other seeing
+// it.
+func (pr *Profile) Clone() *Profile {
+	c := *pr
+	c.ExternalID = clonePtr(pr.ExternalID)
+	c.BirthHour = clonePtr(pr.BirthHour)
+	c.Gender = clonePtr(pr.Gender)
+	c.BirthMinute = clonePtr(pr.BirthMinute)
+	c.BirthLongitude = clonePtr(pr.BirthLongitude)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // Validate checks every field of the profile as a whole. The messages name the
 // field and the rule, never the value.
 func (pr *Profile) Validate() error {

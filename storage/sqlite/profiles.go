@@ -160,46 +160,43 @@ func (s *ProfileStore) Get(ctx context.Context, account, ref string) (*profile.P
 }
 
 // Update reads the profile named by ref, lets fn change it and writes it
-// back, all in one transaction of the writer, so that it always works on
-// the latest state. An error from fn is returned as it is and nothing is
-// written. The id, account, version and times of the profile are the
+// back, so that fn always works on the latest state: concurrent updates
+// never lose one another. An error from fn is returned as it is and nothing
+// is written. The id, account, version and times of the profile are the
 // store's: changes fn makes to them are ignored.
 //
-// fn runs on the writer goroutine while it holds the write lock, so it must
-// be quick and must not write through the store itself (that would wait
-// for the writer forever); reads are fine.
+// The read, fn and the sealing run in the caller's goroutine, on a state
+// read from the read pool; the writer then stores the result only if the
+// row has not changed since (see [wtx.update]). If it has, fn runs again,
+// on the writer goroutine, on the latest state: fn may run twice, so it
+// must decide from its argument alone, be quick, and not write through the
+// store itself (that would wait for the writer forever); reads are fine.
+// An error of fn's first run is returned at once: the state it saw was
+// the latest when it was read.
 func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(*profile.Profile) error) (*profile.Profile, error) {
-	var stored *profile.Profile
-	err := s.db.w.do(ctx, func(tx *wtx) error {
-		p, row, err := tx.get(account, ref)
-		if err != nil {
-			return err
-		}
-		if err := sealed.Update(p, account, tx.db.now(), fn); err != nil {
-			return err
-		}
-		ciphertext, err := tx.db.sl.SealProfile(&tx.buf, p)
-		if err != nil {
-			return err
-		}
-		sameExt := row.externalID.Valid == (p.ExternalID != nil) && (p.ExternalID == nil || *p.ExternalID == row.externalID.String)
-		if sameExt && row.primary {
-			// Most updates: no indexed column changes.
-			_, err = tx.st[stUpdateSealed].ExecContext(tx.ctx, ciphertext, p.Version, p.UpdatedAt.Unix(), row.seq)
-		} else {
-			_, err = tx.st[stUpdateProfile].ExecContext(tx.ctx, schema.Nullable(p.ExternalID), string(tx.db.sl.Primary()),
-				ciphertext, p.Version, p.UpdatedAt.Unix(), row.seq)
-		}
-		if err != nil {
-			if !sameExt && isUniqueViolation(err, "external_id") {
-				return sealed.ExternalIDTaken()
-			}
-			return fmt.Errorf("sqlite: update profile %s: %w", p.ID, err)
-		}
-		stored = p
-		return nil
-	})
-	return stored, err
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	buf := bufPool.Get().(*sealed.Buffers)
+	defer bufPool.Put(buf)
+	var r profileRow
+	p, err := s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r)
+	if err != nil {
+		return nil, err
+	}
+	u := update{account: account, ref: ref, fn: fn, seq: r.Seq, base: p.Version}
+	if err := sealed.Update(p, account, s.db.now(), fn); err != nil {
+		return nil, err
+	}
+	if u.ciphertext, err = s.db.sl.SealProfile(buf, p); err != nil {
+		return nil, err
+	}
+	u.p = p
+	u.full = !isExternalID(r.ExternalID, p.ExternalID) || !s.db.sl.IsPrimary(r.Sealed)
+	if err := s.db.w.update(ctx, &u); err != nil {
+		return nil, err
+	}
+	return u.result, nil
 }
 
 // Delete removes the profile named by ref and, in the same transaction,

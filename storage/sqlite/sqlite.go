@@ -88,6 +88,12 @@ func escapePath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 }
 
+// isSQLiteError reports whether err is, or wraps, an error of SQLite.
+func isSQLiteError(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se)
+}
+
 // isUniqueViolation reports whether err is a UNIQUE constraint failure on
 // a constraint involving column.
 func isUniqueViolation(err error, column string) bool {

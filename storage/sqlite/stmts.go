@@ -24,6 +24,8 @@ const (
 	stInsertProfile
 	stUpdateProfile
 	stUpdateSealed
+	stUpdateProfileIf
+	stUpdateSealedIf
 	stDeleteByID
 	stDeleteByExt
 	stIdemGet
@@ -68,9 +70,16 @@ var statements = [numStmts]struct {
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)", onWriter},
 	stUpdateProfile: {"UPDATE profiles SET external_id = ?, key_id = ?, sealed = ?, version = ?, updated_at = ? WHERE seq = ?", onWriter},
 	stUpdateSealed:  {"UPDATE profiles SET sealed = ?, version = ?, updated_at = ? WHERE seq = ?", onWriter},
-	stDeleteByID:    {"DELETE FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ? RETURNING id, version", onWriter},
-	stDeleteByExt:   {"DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, version", onWriter},
-	stIdemGet:       {"SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?", onWriter},
+	// The updates of a row as it was read, if it still is (see
+	// [wtx.update]): seq may name another profile after a delete, id
+	// cannot; a re-seal under another key changes key_id, not version.
+	stUpdateProfileIf: {"UPDATE profiles SET external_id = ?, key_id = ?, sealed = ?, version = ?, updated_at = ?" +
+		" WHERE seq = ? AND id = ? AND version = ?", onWriter},
+	stUpdateSealedIf: {"UPDATE profiles SET sealed = ?, version = ?, updated_at = ?" +
+		" WHERE seq = ? AND id = ? AND version = ? AND key_id = ?", onWriter},
+	stDeleteByID:  {"DELETE FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ? RETURNING id, version", onWriter},
+	stDeleteByExt: {"DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, version", onWriter},
+	stIdemGet:     {"SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?", onWriter},
 	stIdemPut: {"INSERT INTO idempotency_keys (account_id, key, fingerprint, profile_id, created_at) VALUES (?, ?, ?, ?, ?)" +
 		" ON CONFLICT (account_id, key) DO UPDATE SET fingerprint = excluded.fingerprint," +
 		" profile_id = excluded.profile_id, created_at = excluded.created_at", onWriter},

@@ -50,11 +50,13 @@ type writer struct {
 	failedOnce sync.Once
 }
 
-// An op is one write. fn runs on the writer goroutine inside the group's
-// transaction; its error rolls back its own changes only.
+// An op is one write: either fn, which runs on the writer goroutine inside
+// the group's transaction and whose error rolls back its own changes only,
+// or upd, a profile update prepared by its caller (see [wtx.update]).
 type op struct {
 	ctx      context.Context
 	fn       func(*wtx) error
+	upd      *update
 	err      error
 	panicked any
 	answer   chan struct{}
@@ -74,6 +76,11 @@ type wtx struct {
 	// scrub is set by an op that deleted personal data: after the commit
 	// the WAL is checkpointed and truncated (see [writer.scrubWAL]).
 	scrub bool
+	// latest holds, by seq, the state in this transaction of the profiles
+	// that update ops changed, some not yet written (see [wtx.update]). It
+	// is emptied before and after every other op, and after the
+	// transaction.
+	latest map[int64]*latest
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
@@ -83,7 +90,7 @@ func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 		done:   make(chan struct{}),
 		failed: make(chan struct{}),
 	}
-	w.tx = wtx{db: db, ctx: context.Background(), conn: conn, st: &w.st}
+	w.tx = wtx{db: db, ctx: context.Background(), conn: conn, st: &w.st, latest: make(map[int64]*latest)}
 	return w
 }
 
@@ -100,6 +107,16 @@ func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 // A panic in fn is re-raised in the caller's goroutine after its savepoint
 // has been rolled back.
 func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
+	return w.submit(ctx, fn, nil)
+}
+
+// update runs the prepared update u in the next group, as do runs a
+// function (see [wtx.update]).
+func (w *writer) update(ctx context.Context, u *update) error {
+	return w.submit(ctx, nil, u)
+}
+
+func (w *writer) submit(ctx context.Context, fn func(*wtx) error, u *update) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -107,11 +124,11 @@ func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
 		return *f
 	}
 	o := opPool.Get().(*op)
-	o.ctx, o.fn = ctx, fn
+	o.ctx, o.fn, o.upd = ctx, fn, u
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
-		o.ctx, o.fn = nil, nil
+		*o = op{answer: o.answer}
 		opPool.Put(o)
 		return ErrClosed
 	}
@@ -120,7 +137,7 @@ func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
 		w.mu.RUnlock()
 	case <-ctx.Done():
 		w.mu.RUnlock()
-		o.ctx, o.fn = nil, nil
+		*o = op{answer: o.answer}
 		opPool.Put(o)
 		return ctx.Err()
 	}
@@ -192,33 +209,54 @@ func (w *writer) commit(batch []*op) {
 		}
 		return
 	}
-	// A lone op needs no savepoint: if it fails, the transaction is rolled
-	// back as a whole.
-	if len(batch) == 1 {
-		o := batch[0]
-		if o.err = w.call(o); o.err != nil {
-			w.abort(batch, nil)
+	defer clear(tx.latest)
+	for _, o := range batch {
+		if o.upd != nil {
+			// One statement, or none (see [wtx.update]): no savepoint
+			// needed. An error of SQLite's own leaves the transaction in
+			// doubt, so it fails the group.
+			if o.err = w.call(o); o.err != nil && isSQLiteError(o.err) {
+				w.abort(batch, o.err)
+				return
+			}
+			continue
+		}
+		// Other ops see the profiles as stored, and may change any.
+		if err := tx.flush(); err != nil {
+			w.abort(batch, err)
 			return
 		}
-	} else {
-		for _, o := range batch {
-			if _, err := st[stSavepoint].ExecContext(tx.ctx); err != nil {
-				w.abort(batch, fmt.Errorf("sqlite: savepoint: %w", err))
+		clear(tx.latest)
+		if len(batch) == 1 {
+			// A lone op needs no savepoint: if it fails, the transaction
+			// is rolled back as a whole.
+			if o.err = w.call(o); o.err != nil {
+				w.abort(batch, nil)
 				return
 			}
-			if o.err = w.call(o); o.err != nil {
-				if _, err := st[stRollbackTo].ExecContext(tx.ctx); err != nil {
-					// SQLite rolled the whole transaction back (an I/O
-					// error, a full disk): nothing of the group holds.
-					w.abort(batch, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
-					return
-				}
-			}
-			if _, err := st[stRelease].ExecContext(tx.ctx); err != nil {
-				w.abort(batch, fmt.Errorf("sqlite: release savepoint: %w", err))
+			continue
+		}
+		if _, err := st[stSavepoint].ExecContext(tx.ctx); err != nil {
+			w.abort(batch, fmt.Errorf("sqlite: savepoint: %w", err))
+			return
+		}
+		if o.err = w.call(o); o.err != nil {
+			if _, err := st[stRollbackTo].ExecContext(tx.ctx); err != nil {
+				// SQLite rolled the whole transaction back (an I/O
+				// error, a full disk): nothing of the group holds.
+				w.abort(batch, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
 				return
 			}
 		}
+		if _, err := st[stRelease].ExecContext(tx.ctx); err != nil {
+			w.abort(batch, fmt.Errorf("sqlite: release savepoint: %w", err))
+			return
+		}
+		clear(tx.latest)
+	}
+	if err := tx.flush(); err != nil {
+		w.abort(batch, err)
+		return
 	}
 	if _, err := st[stCommit].ExecContext(tx.ctx); err != nil {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
@@ -273,7 +311,12 @@ func (w *writer) call(o *op) (err error) {
 			err = errors.New("sqlite: write op panicked")
 		}
 	}()
-	if err = o.fn(&w.tx); isWriteIOError(err) {
+	if o.upd != nil {
+		err = w.tx.update(o.upd)
+	} else {
+		err = o.fn(&w.tx)
+	}
+	if isWriteIOError(err) {
 		w.fail(err)
 	}
 	return err
