@@ -22,11 +22,14 @@ type Store interface {
 	Create(ctx context.Context, p *Profile, idem *Idempotency) (stored *Profile, replayed bool, err error)
 	// Get returns the profile named by ref in account.
 	Get(ctx context.Context, account, ref string) (*Profile, error)
-	// Update runs read, fn and write in one transaction against the latest
-	// stored state, so concurrent updates never lose one another. fn mutates
-	// the profile; if it returns an error nothing is written and that error
-	// is returned. On success the store increments Version, sets UpdatedAt and
-	// returns the stored profile.
+	// Update runs read, fn and write as one step against the latest stored
+	// state, so concurrent updates never lose one another. fn mutates the
+	// profile; if it returns an error nothing is written and that error is
+	// returned. A store may run fn more than once (on a state read ahead,
+	// then again on the latest one if that changed meanwhile): the last run
+	// decides, so fn must depend on its argument alone. On success the
+	// store increments Version, sets UpdatedAt and returns the stored
+	// profile.
 	Update(ctx context.Context, account, ref string, fn func(*Profile) error) (*Profile, error)
 	// Delete removes the profile, its ciphertext and the idempotency keys
 	// that created it. A non-nil precondition gets the stored version in

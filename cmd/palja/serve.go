@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxConns := fs.Int("max-conns", 1024, "connections open at once (also capped by the file descriptor limit)")
 	failRate := fs.Float64("auth-fail-rate", 1, "failed authentications per second per client address, after the burst")
 	failBurst := fs.Int("auth-fail-burst", 20, "failed authentications at once per client address")
+	debugAddr := fs.String("debug-addr", getenv("PALJA_DEBUG_ADDR"), "loopback address to serve Go's profiler on, /debug/pprof/ (default off; env PALJA_DEBUG_ADDR)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -104,6 +105,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer ln.Close()
+
+	if *debugAddr != "" {
+		dsrv, dln, err := debugServer(*debugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr %s: %w", *debugAddr, err)
+		}
+		go dsrv.Serve(dln)
+		defer dsrv.Close()
+	}
 
 	// Before the database: a Redis URL that does not parse must fail
 	// before any file is created.
