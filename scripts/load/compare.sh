@@ -24,6 +24,7 @@
 # then parses every response, which costs it CPU); by default the table
 # counts 2xx and non-2xx from wrk's own summary. Everything runs on
 # loopback, on free ports; servers and files are removed at exit.
+# shellcheck source=scripts/load/lib.sh
 source "$(dirname "$0")/lib.sh"
 PROFILES=${PROFILES:-100000}
 STATUSES=${STATUSES:-0}
@@ -77,7 +78,7 @@ PATH_=$PB_PATH bench pocketbase "http://$PB" -s ../shared/bench/peer-pocketbase/
 bench baseline-again "http://$BASE/"
 
 echo
-awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" '
+awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
   { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; req[NR] = $5; secs[NR] = $6; non[NR] = $7; sock[NR] = $8; st[NR] = $9 }
   $1 == "baseline" || $1 == "baseline-again" { bsum += $2; bn++ }
   END {
@@ -88,8 +89,8 @@ awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" '
       if (sock[i] > 0) s = s " socket-errors:" sock[i]
       printf "%-15s %11.0f %6.2f %9.2f %9.2f  %s\n", name[i], rps[i], rps[i] / mean, p50[i], p99[i], s
     }
-    printf "\nbaseline mean %.0f requests/s (second run / first: %.2f); wrk -t2 -c64 -d%s --latency; %d profiles seeded\n",
-      mean, rps[NR] / rps[1], dur, profiles
+    printf "\nbaseline mean %.0f requests/s (second run / first: %.2f); wrk -t2 -c64 -d%s --latency; %d profiles seeded; load average now %s\n",
+      mean, rps[NR] / rps[1], dur, profiles, load
     for (i = 1; i <= NR; i++) {
       if (name[i] == "429") {
         admitted = req[i] - non[i]

@@ -11,6 +11,7 @@ for tool in go wrk curl awk; do
   command -v "$tool" >/dev/null || { echo "$0: needs $tool (wrk: apt-get install -y wrk)" >&2; exit 1; }
 done
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck disable=SC2034 # ROOT is for the scripts that source this one
 ROOT=$PWD
 DURATION=${DURATION:-10s}
 W=(wrk -t2 -c64 -d"$DURATION" --latency)
@@ -63,8 +64,7 @@ start() {
 # wait_http PID URL: waits (up to 30 s) until URL answers, failing if PID
 # exits first (its port was taken, say).
 wait_http() {
-  local i
-  for i in $(seq 300); do
+  for _ in $(seq 300); do
     kill -0 "$1" 2>/dev/null || { echo "$0: the server for $2 exited; its log:" >&2; tail -20 "$tmp"/*.log >&2; exit 1; }
     curl -sf -o /dev/null "$2" && return
     sleep 0.1
