@@ -1,40 +1,104 @@
 #!/usr/bin/env bash
-# Measures palja against the bare net/http baseline of ../shared/bench in one
-# sitting, with the same wrk command: baseline, PUT with an unlimited key,
-# PUT with a key of rate 100 / burst 100 (the 429 path), baseline again.
-# Loopback only; every run is 10 s; the servers are stopped at the end.
+# Measures palja against the bare net/http baseline of ../shared/bench and
+# against PocketBase, in one sitting, with the same wrk command for every run
+# (wrk -t2 -c64 -d$DURATION --latency), and prints the ratios:
 #
-#   bash scripts/load/compare.sh            # builds ./cmd/palja into a temp dir
-#   PALJA=/path/to/palja bash scripts/load/compare.sh
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-PALJA=${PALJA:-$tmp/palja}
-[ -x "$PALJA" ] || go build -o "$PALJA" ./cmd/palja
+#   1. baseline         ../shared/bench/baseline.go: a fixed 300-byte JSON
+#   2. put-hot          PUT to one profile (put.lua), unlimited key
+#   3. put-uniform      PUT to one of $PROFILES seeded profiles, uniformly at
+#                       random (uniform.lua), unlimited key
+#   4. 429              put.lua with a key of rate 100 / burst 100: admits
+#                       100 + 100 × T of the T seconds' requests, refuses the
+#                       rest with 429
+#   5. pocketbase       PATCH of one record (../shared/bench/peer-pocketbase)
+#   6. baseline-again   the baseline again
+#
+# Ratios are requests/s over the mean of the two baseline runs.
+#
+#   bash scripts/load/compare.sh                 # builds everything into a temp dir
+#   DURATION=2s bash scripts/load/compare.sh     # a smoke run
+#   PALJA=/path/to/palja PEER=/path/to/peer-pocketbase bash scripts/load/compare.sh
+#
+# PROFILES (100000) is how many profiles are seeded (scripts/load/seed) for
+# put-uniform. STATUSES=1 makes the lua scripts count each status (wrk
+# then parses every response, which costs it CPU); by default the table
+# counts 2xx and non-2xx from wrk's own summary. Everything runs on
+# loopback, on free ports; servers and files are removed at exit.
+# shellcheck source=scripts/load/lib.sh
+source "$(dirname "$0")/lib.sh"
+PROFILES=${PROFILES:-100000}
+STATUSES=${STATUSES:-0}
+export STATUSES
+
+build_palja
+build_seed
 go build -o "$tmp/baseline" ../shared/bench/baseline.go
-W="wrk -t2 -c64 -d10s --latency"
-LUA=$PWD/scripts/load/put.lua
+if [ -n "${PEER:-}" ]; then
+  [ -x "$PEER" ] || { echo "$0: PEER=$PEER is not an executable" >&2; exit 1; }
+else
+  PEER=$tmp/peer-pocketbase
+  (cd ../shared/bench/peer-pocketbase && go build -o "$PEER" .)
+fi
 
-"$tmp/baseline" -addr 127.0.0.1:8089 &
-(cd "$tmp" && exec "$PALJA" serve --addr 127.0.0.1:18080 >"$tmp/serve.log" 2>&1) &
-for _ in $(seq 100); do curl -sf 127.0.0.1:18080/healthz >/dev/null && curl -sf 127.0.0.1:8089/ >/dev/null && break; sleep 0.1; done
+# One database, one encryption key, for seed, keys and serve.
+PALJA_ENCRYPTION_KEYS=$("$PALJA" encryption-key)
+export PALJA_ENCRYPTION_KEYS
+export PALJA_DB=$tmp/palja.db
+FAST=$("$SEED" -db "$PALJA_DB" -n "$PROFILES" 2>"$tmp/seed.log") || { cat "$tmp/seed.log" >&2; exit 1; }
+tail -1 "$tmp/seed.log"
+LIMITED=$("$PALJA" keys create --name limited --rate 100 --burst 100 2>/dev/null)
 
-profile() { # key external_id
-  curl -sf -o /dev/null 127.0.0.1:18080/v1/profiles -H "X-API-Key: $1" -H 'Content-Type: application/json' \
+BASE=127.0.0.1:$(free_port)
+start baseline.log "$tmp/baseline" -addr "$BASE"
+wait_http "$last_pid" "http://$BASE/"
+APP=127.0.0.1:$(free_port)
+start serve.log "$PALJA" serve --addr "$APP"
+wait_http "$last_pid" "http://$APP/readyz"
+PB=127.0.0.1:$(free_port)
+start pocketbase.log "$PEER" serve --http="$PB" --dir="$tmp/pb"
+wait_http "$last_pid" "http://$PB/api/health"
+for _ in $(seq 100); do [ -s "$tmp/pb/record_id" ] && break; sleep 0.1; done
+PB_PATH=/api/collections/profiles/records/$(cat "$tmp/pb/record_id")
+
+profile() { # key external_id; also puts the key in palja's key cache
+  curl -sS --fail-with-body -o /dev/null "http://$APP/v1/profiles" -H "X-API-Key: $1" -H 'Content-Type: application/json' \
     -d "{\"name\":\"김영희\",\"birth_year\":1990,\"birth_month\":5,\"birth_day\":15,\"birth_hour\":10,\"external_id\":\"$2\"}"
 }
-FAST=$(cd "$tmp" && "$PALJA" keys create --name fast --rate 1000000 --burst 1000000 2>/dev/null)
-LIMITED=$(cd "$tmp" && "$PALJA" keys create --name limited --rate 100 --burst 100 2>/dev/null)
-profile "$FAST" user_1
-profile "$LIMITED" user_2
-sleep 1.2 # the limited key's bucket is full again
+profile "$FAST" hot
+profile "$LIMITED" limited
+curl -sS --fail-with-body -o /dev/null -X PATCH "http://$PB$PB_PATH" -H 'Content-Type: application/json' -d '{"birth_hour":1}'
 
-summary() { grep -E 'requests in|Requests/sec|  50%|  99%|^status|Non-2xx'; }
-echo "== baseline";                      $W http://127.0.0.1:8089/ | summary
-echo "== PUT, unlimited key";            KEY=$FAST REF=user_1 $W -s "$LUA" http://127.0.0.1:18080 | summary
-sleep 1.2
-echo "== PUT, rate 100 burst 100 (expect 100 + 100 × duration admitted)"
-KEY=$LIMITED REF=user_2 $W -s "$LUA" http://127.0.0.1:18080 | summary
-echo "== baseline again";                $W http://127.0.0.1:8089/ | summary
+LUA=$ROOT/scripts/load
+bench baseline "http://$BASE/"
+KEY=$FAST REF=hot bench put-hot "http://$APP" -s "$LUA/put.lua"
+KEY=$FAST N=$PROFILES bench put-uniform "http://$APP" -s "$LUA/uniform.lua"
+sleep 1.2 # the limited key's bucket is full (it is untouched since its create)
+KEY=$LIMITED REF=limited bench 429 "http://$APP" -s "$LUA/put.lua"
+PATH_=$PB_PATH bench pocketbase "http://$PB" -s ../shared/bench/peer-pocketbase/patch.lua
+bench baseline-again "http://$BASE/"
+
+echo
+awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '
+  { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; req[NR] = $5; secs[NR] = $6; non[NR] = $7; sock[NR] = $8; st[NR] = $9 }
+  $1 == "baseline" || $1 == "baseline-again" { bsum += $2; bn++ }
+  END {
+    mean = bsum / bn
+    printf "%-15s %11s %6s %9s %9s  %s\n", "run", "requests/s", "ratio", "p50 ms", "p99 ms", "statuses"
+    for (i = 1; i <= NR; i++) {
+      s = st[i] != "" ? st[i] : sprintf("2xx:%d non-2xx:%d", req[i] - non[i], non[i])
+      if (sock[i] > 0) s = s " socket-errors:" sock[i]
+      printf "%-15s %11.0f %6.2f %9.2f %9.2f  %s\n", name[i], rps[i], rps[i] / mean, p50[i], p99[i], s
+    }
+    printf "\nbaseline mean %.0f requests/s (second run / first: %.2f); wrk -t2 -c64 -d%s --latency; %d profiles seeded; load average now %s\n",
+      mean, rps[NR] / rps[1], dur, profiles, load
+    for (i = 1; i <= NR; i++) {
+      if (name[i] == "429") {
+        admitted = req[i] - non[i]
+        if (match(st[i], /200:[0-9]+/)) admitted = substr(st[i], RSTART + 4, RLENGTH - 4)
+        printf "429 run: %d admitted in %.2f s; burst + rate × T = 100 + 100 × %.2f = %.0f\n",
+          admitted, secs[i], secs[i], 100 + 100 * secs[i]
+      } else if (name[i] !~ /^baseline/ && (non[i] > 0 || sock[i] > 0)) {
+        printf "WARNING: %s had %d non-2xx answers and %d socket errors: its figures are not of the path it names\n", name[i], non[i], sock[i]
+      }
+    }
+  }' "$tmp/results.tsv"
