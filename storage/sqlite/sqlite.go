@@ -88,40 +88,50 @@ func escapePath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 }
 
+// sqliteError returns the error of SQLite that err is or wraps. Most calls
+// are for a nil error: they return before errors.As's target, which
+// escapes to the heap, is declared.
+func sqliteError(err error) (sqlite3.Error, bool) {
+	if err == nil {
+		return sqlite3.Error{}, false
+	}
+	var se sqlite3.Error
+	ok := errors.As(err, &se)
+	return se, ok
+}
+
 // isSQLiteError reports whether err is, or wraps, an error of SQLite.
 func isSQLiteError(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se)
+	_, ok := sqliteError(err)
+	return ok
 }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure on
 // a constraint involving column.
 func isUniqueViolation(err error, column string) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique &&
-		strings.Contains(se.Error(), "."+column)
+	se, ok := sqliteError(err)
+	return ok && se.ExtendedCode == sqlite3.ErrConstraintUnique && strings.Contains(se.Error(), "."+column)
 }
 
 // isBusy reports whether err means that another connection held the lock
 // for longer than the busy timeout.
 func isBusy(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	se, ok := sqliteError(err)
+	return ok && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // isIOError reports whether err is SQLite's report of a failed read, write
 // or sync, or of a damaged file: after one at a commit, what the files hold
 // is not known any more (see [writer.fail]).
 func isIOError(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrIoErr || se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
+	se, ok := sqliteError(err)
+	return ok && (se.Code == sqlite3.ErrIoErr || se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
 }
 
 // isWriteIOError is isIOError narrowed to the failures of writing and
 // syncing: what makes the writer stop when an op meets it (a page that
 // cannot be read fails that op alone).
 func isWriteIOError(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.Code == sqlite3.ErrIoErr &&
-		se.ExtendedCode != sqlite3.ErrIoErrRead && se.ExtendedCode != sqlite3.ErrIoErrShortRead
+	se, ok := sqliteError(err)
+	return ok && se.Code == sqlite3.ErrIoErr && se.ExtendedCode != sqlite3.ErrIoErrRead && se.ExtendedCode != sqlite3.ErrIoErrShortRead
 }
