@@ -61,6 +61,8 @@ type database struct {
 	where string
 	// pg is the PostgreSQL backend, nil with SQLite.
 	pg *postgres.DB
+	// sq is the SQLite backend, nil with PostgreSQL.
+	sq *sqlite.DB
 }
 
 // openDB opens the database the flags name: PostgreSQL when --database-url
@@ -73,7 +75,7 @@ func openDB(ctx context.Context, getenv func(string) string, d dbFlags, create b
 	if err != nil {
 		return nil, err
 	}
-	return &database{store: db, profiles: db.Profiles(), where: d.db}, nil
+	return &database{store: db, profiles: db.Profiles(), where: d.db, sq: db}, nil
 }
 
 // openPostgres opens the PostgreSQL database at url. Distributed mode

@@ -144,7 +144,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.Limiter = limiter
 		cfg.RateLimit = limiter.Check // /readyz: "redis" or "fallback"
 	}
-	if err := webConfig(&cfg, *cors, distributedCollectors(db, limiter)...); err != nil {
+	collectors := distributedCollectors(db, limiter)
+	if db.sq != nil {
+		collectors = append(collectors, newSQLiteCollector(db.sq))
+	}
+	if err := webConfig(&cfg, *cors, collectors...); err != nil {
 		return err
 	}
 	srv := &http.Server{

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/palja/palja/storage/sealed"
 )
@@ -40,6 +41,7 @@ type writer struct {
 	started bool // run was started; set before Open returns
 
 	batches, ops atomic.Int64 // committed or failed groups, and their ops
+	commits      commitTimes
 
 	mu     sync.RWMutex // held for reading while sending to queue
 	closed bool
@@ -183,7 +185,9 @@ func (w *writer) run() {
 		}
 		w.batches.Add(1)
 		w.ops.Add(int64(len(batch)))
+		start := time.Now()
 		w.commit(batch)
+		w.commits.observe(time.Since(start))
 		clear(batch)
 	}
 }

@@ -264,3 +264,37 @@ func TestWriterContext(t *testing.T) {
 		t.Error("an op whose context ended before it ran was committed")
 	}
 }
+
+// TestWriterStats checks the counts of [DB.WriterStats] after known groups.
+func TestWriterStats(t *testing.T) {
+	db := mustOpen(t)
+	before := db.WriterStats()
+	release := holdWriter(t, db)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			if err := db.w.do(ctx, func(tx *wtx) error { return insertAccount(tx, fmt.Sprintf("s_%d", i)) }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waitQueued(t, db, 5)
+	release()
+	wg.Wait()
+	st := db.WriterStats()
+	if g, o := st.Groups-before.Groups, st.Ops-before.Ops; g != 2 || o != 6 {
+		t.Errorf("%d groups of %d ops, want the holder's and one of 5", g, o)
+	}
+	last := st.Commits[len(st.Commits)-1]
+	for i := 1; i < len(st.Commits); i++ {
+		if st.Commits[i] < st.Commits[i-1] {
+			t.Errorf("buckets not cumulative: %v", st.Commits)
+		}
+	}
+	if last > uint64(st.Groups) || last < uint64(st.Groups)-1 { // the holder's group took as long as the test
+		t.Errorf("%d groups in the buckets of %d", last, st.Groups)
+	}
+	if st.CommitTime <= before.CommitTime {
+		t.Errorf("commit time %v, was %v", st.CommitTime, before.CommitTime)
+	}
+}
