@@ -80,6 +80,7 @@ type DB struct {
 	rs  stmts // prepared on rdb
 
 	profiles ProfileStore
+	rows     *rowCache // the rows updates last read or wrote
 
 	readyMu  sync.Mutex
 	readyAt  time.Time // when the last probe write ended; zero: none yet
@@ -109,7 +110,7 @@ func Open(ctx context.Context, path string, kr *crypto.Keyring, opts Options) (*
 	default:
 		return nil, fmt.Errorf("sqlite: open %s: synchronous %q: want FULL or NORMAL", path, opts.Synchronous)
 	}
-	db := &DB{sl: sealed.NewSealer(kr), now: opts.Now, path: path, kr: kr, opts: opts}
+	db := &DB{sl: sealed.NewSealer(kr), now: opts.Now, path: path, kr: kr, opts: opts, rows: newRowCache()}
 	if db.now == nil {
 		db.now = time.Now
 	}

@@ -165,38 +165,68 @@ func (s *ProfileStore) Get(ctx context.Context, account, ref string) (*profile.P
 // is written. The id, account, version and times of the profile are the
 // store's: changes fn makes to them are ignored.
 //
-// The read, fn and the sealing run in the caller's goroutine, on a state
-// read from the read pool; the writer then stores the result only if the
-// row has not changed since (see [wtx.update]). If it has, fn runs again,
+// The read, fn and the sealing run in the caller's goroutine, on the row
+// as the row cache holds it (see [rowCache]) or as read from the read
+// pool; the writer then stores the result only if the row has not changed
+// since (see [wtx.update]). If it has, fn runs again,
 // on the writer goroutine, on the latest state: fn may run twice, so it
 // must decide from its argument alone, be quick, and not write through the
 // store itself (that would wait for the writer forever); reads are fine.
-// An error of fn's first run is returned at once: the state it saw was
-// the latest when it was read.
+// An error of fn's first run on a row read from the table is returned at
+// once (that state was the latest when it was read); on a cached row, fn
+// runs again on a fresh read first.
 func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(*profile.Profile) error) (*profile.Profile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	buf := bufPool.Get().(*sealed.Buffers)
 	defer bufPool.Put(buf)
-	var r profileRow
-	p, err := s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r)
-	if err != nil {
-		return nil, err
+	var u update
+	for fresh := false; ; fresh = true {
+		cached, err := s.prepare(ctx, account, ref, fn, buf, &u, fresh)
+		if err == nil {
+			break
+		}
+		if !cached {
+			return nil, err
+		}
+		// fn's error, or a ciphertext that does not open, on a cached row
+		// that may be stale: it stands only if a fresh read agrees.
 	}
-	u := update{account: account, ref: ref, fn: fn, seq: r.Seq, base: p.Version}
-	if err := sealed.Update(p, account, s.db.now(), fn); err != nil {
-		return nil, err
-	}
-	if u.ciphertext, err = s.db.sl.SealProfile(buf, p); err != nil {
-		return nil, err
-	}
-	u.p = p
-	u.full = !isExternalID(r.ExternalID, p.ExternalID) || !s.db.sl.IsPrimary(r.Sealed)
 	if err := s.db.w.update(ctx, &u); err != nil {
 		return nil, err
 	}
 	return u.result, nil
+}
+
+// prepare reads the row named by ref, from the row cache unless fresh,
+// runs fn on it and seals the result into u; it reports whether the row
+// came from the cache.
+func (s *ProfileStore) prepare(ctx context.Context, account, ref string, fn func(*profile.Profile) error,
+	buf *sealed.Buffers, u *update, fresh bool) (cached bool, err error) {
+	var r profileRow
+	var p *profile.Profile
+	if !fresh && s.db.rows.get(account, ref, &r) {
+		cached = true
+		p, err = s.db.sl.OpenProfile(buf, account, &r.Row)
+	} else {
+		if p, err = s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r); err == nil {
+			s.db.rows.put(account, ref, &r)
+		}
+	}
+	if err != nil {
+		return cached, err
+	}
+	*u = update{account: account, ref: ref, fn: fn, seq: r.Seq, base: p.Version}
+	if err := sealed.Update(p, account, s.db.now(), fn); err != nil {
+		return cached, err
+	}
+	if u.ciphertext, err = s.db.sl.SealProfile(buf, p); err != nil {
+		return cached, err
+	}
+	u.p = p
+	u.full = !isExternalID(r.ExternalID, p.ExternalID) || !s.db.sl.IsPrimary(r.Sealed)
+	return cached, nil
 }
 
 // Delete removes the profile named by ref and, in the same transaction,
@@ -216,8 +246,9 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 			st = tx.st[stDeleteByID]
 		}
 		var id string
+		var ext sql.NullString
 		var version int64
-		err := st.QueryRowContext(tx.ctx, account, ref).Scan(&id, &version)
+		err := st.QueryRowContext(tx.ctx, account, ref).Scan(&id, &ext, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return sealed.NotFound(ref)
 		}
@@ -233,6 +264,11 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 			return fmt.Errorf("sqlite: delete idempotency keys of profile %s: %w", id, err)
 		}
 		tx.scrub = true // the WAL still holds the row's frames
+		// Nor should memory: the cache's ciphertexts of the profile go.
+		tx.db.rows.drop(account, id)
+		if ext.Valid {
+			tx.db.rows.drop(account, ext.String)
+		}
 		return nil
 	})
 }

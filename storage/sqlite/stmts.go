@@ -77,8 +77,8 @@ var statements = [numStmts]struct {
 		" WHERE seq = ? AND id = ? AND version = ?", onWriter},
 	stUpdateSealedIf: {"UPDATE profiles SET sealed = ?, version = ?, updated_at = ?" +
 		" WHERE seq = ? AND id = ? AND version = ? AND key_id = ?", onWriter},
-	stDeleteByID:  {"DELETE FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ? RETURNING id, version", onWriter},
-	stDeleteByExt: {"DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, version", onWriter},
+	stDeleteByID:  {"DELETE FROM profiles INDEXED BY profiles_account_id WHERE account_id = ? AND id = ? RETURNING id, external_id, version", onWriter},
+	stDeleteByExt: {"DELETE FROM profiles WHERE account_id = ? AND external_id = ? RETURNING id, external_id, version", onWriter},
 	stIdemGet:     {"SELECT fingerprint, profile_id, created_at FROM idempotency_keys WHERE account_id = ? AND key = ?", onWriter},
 	stIdemPut: {"INSERT INTO idempotency_keys (account_id, key, fingerprint, profile_id, created_at) VALUES (?, ?, ?, ?, ?)" +
 		" ON CONFLICT (account_id, key) DO UPDATE SET fingerprint = excluded.fingerprint," +

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"sync"
@@ -39,7 +40,28 @@ type update struct {
 // readers see no state between two commits, so none of them can tell.
 type latest struct {
 	p       *profile.Profile
+	ref     string // of the last update op
 	pending bool
+}
+
+// A cacheWrite is a row as an update op wrote it, for the [rowCache] once
+// the transaction has committed.
+type cacheWrite struct {
+	account, ref string
+	row          profileRow
+}
+
+// remember records the row seq as p, sealed into ciphertext, was written,
+// for the row cache after the commit.
+func (tx *wtx) remember(ref string, seq int64, p *profile.Profile, ciphertext []byte) {
+	c := cacheWrite{account: p.AccountID, ref: ref}
+	c.row.Seq = seq
+	c.row.ID, c.row.Sealed, c.row.Version = p.ID, bytes.Clone(ciphertext), p.Version
+	if p.ExternalID != nil {
+		c.row.ExternalID = sql.NullString{String: *p.ExternalID, Valid: true}
+	}
+	c.row.CreatedAt, c.row.UpdatedAt = p.CreatedAt.Unix(), p.UpdatedAt.Unix()
+	tx.cacheWrites = append(tx.cacheWrites, c)
 }
 
 // bufPool holds the sealing scratch space of [ProfileStore.Update]'s
@@ -82,10 +104,10 @@ func (tx *wtx) update(u *update) error {
 		return err
 	}
 	full := !isExternalID(row.externalID, p.ExternalID) || !row.primary
-	if err := tx.write(row.seq, p, full); err != nil {
+	if err := tx.write(u.ref, row.seq, p, full); err != nil {
 		return err
 	}
-	tx.latest[row.seq] = &latest{p: p}
+	tx.latest[row.seq] = &latest{p: p, ref: u.ref}
 	u.result = p
 	return nil
 }
@@ -114,7 +136,8 @@ func (tx *wtx) storePrepared(u *update) (bool, error) {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return false, err
 	}
-	tx.latest[u.seq] = &latest{p: p}
+	tx.latest[u.seq] = &latest{p: p, ref: u.ref}
+	tx.remember(u.ref, u.seq, p, u.ciphertext)
 	u.result = p
 	return true, nil
 }
@@ -128,14 +151,14 @@ func (tx *wtx) rebase(u *update, l *latest) error {
 		return err
 	}
 	if !sameString(l.p.ExternalID, p.ExternalID) {
-		if err := tx.write(u.seq, p, true); err != nil {
+		if err := tx.write(u.ref, u.seq, p, true); err != nil {
 			return err
 		}
 		l.pending = false
 	} else {
 		l.pending = true
 	}
-	l.p = p
+	l.p, l.ref = p, u.ref
 	u.result = p
 	return nil
 }
@@ -146,7 +169,7 @@ func (tx *wtx) flush() error {
 		if !l.pending {
 			continue
 		}
-		if err := tx.write(seq, l.p, false); err != nil {
+		if err := tx.write(l.ref, seq, l.p, false); err != nil {
 			return err
 		}
 		l.pending = false
@@ -155,8 +178,9 @@ func (tx *wtx) flush() error {
 }
 
 // write seals p and writes it to the row seq, with its external_id and
-// the primary key's id when full (both unchanged otherwise).
-func (tx *wtx) write(seq int64, p *profile.Profile, full bool) error {
+// the primary key's id when full (both unchanged otherwise); ref is what
+// the update op named it by.
+func (tx *wtx) write(ref string, seq int64, p *profile.Profile, full bool) error {
 	ciphertext, err := tx.db.sl.SealProfile(&tx.buf, p)
 	if err != nil {
 		return err
@@ -173,6 +197,7 @@ func (tx *wtx) write(seq int64, p *profile.Profile, full bool) error {
 		}
 		return fmt.Errorf("sqlite: update profile %s: %w", p.ID, err)
 	}
+	tx.remember(ref, seq, p, ciphertext)
 	return nil
 }
 

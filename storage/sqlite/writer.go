@@ -83,6 +83,9 @@ type wtx struct {
 	// is emptied before and after every other op, and after the
 	// transaction.
 	latest map[int64]*latest
+	// cacheWrites are the rows that update ops wrote, put into the row
+	// cache once the transaction has committed.
+	cacheWrites []cacheWrite
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
@@ -213,7 +216,11 @@ func (w *writer) commit(batch []*op) {
 		}
 		return
 	}
-	defer clear(tx.latest)
+	defer func() {
+		clear(tx.latest)
+		clear(tx.cacheWrites)
+		tx.cacheWrites = tx.cacheWrites[:0]
+	}()
 	for _, o := range batch {
 		if o.upd != nil {
 			// One statement, or none (see [wtx.update]): no savepoint
@@ -265,6 +272,10 @@ func (w *writer) commit(batch []*op) {
 	if _, err := st[stCommit].ExecContext(tx.ctx); err != nil {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
 		return
+	}
+	for i := range tx.cacheWrites {
+		c := &tx.cacheWrites[i]
+		tx.db.rows.put(c.account, c.ref, &c.row)
 	}
 	if tx.scrub {
 		w.scrubWAL()

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"sync"
+)
+
+// rowCacheBytes bounds the memory of a [rowCache]: about 130,000 rows of
+// today's size.
+const rowCacheBytes = 64 << 20
+
+// A rowCache keeps, by account and ref, the rows that updates last read or
+// wrote, so that the next update of the same profile is prepared without a
+// query (see [ProfileStore.Update]). It holds what the table holds, the
+// sealed ciphertext and the clear columns, never a plaintext.
+//
+// An entry may be stale: another process wrote the row, another update's
+// read came late, an external_id moved, the profile was deleted. That
+// costs time, never correctness: the writer's conditional UPDATE finds
+// another version and runs fn again on the row as stored, and an error of
+// fn on a cached state is returned only after a fresh read agrees.
+type rowCache struct {
+	mu    sync.Mutex
+	m     map[rowKey]*profileRow
+	bytes int
+	max   int // rowCacheBytes but in tests
+}
+
+type rowKey struct{ account, ref string }
+
+func newRowCache() *rowCache { return &rowCache{m: make(map[rowKey]*profileRow), max: rowCacheBytes} }
+
+// get copies the row cached for ref into r. The ciphertext is shared:
+// entries are replaced, never changed.
+func (c *rowCache) get(account, ref string, r *profileRow) bool {
+	c.mu.Lock()
+	e := c.m[rowKey{account, ref}]
+	if e != nil {
+		*r = *e
+	}
+	c.mu.Unlock()
+	return e != nil
+}
+
+// put caches r for ref, unless the entry holds a later version of the same
+// profile. r's ciphertext must not change afterwards.
+func (c *rowCache) put(account, ref string, r *profileRow) {
+	k := rowKey{account, ref}
+	size := entrySize(k, r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[k]; old != nil {
+		if old.ID == r.ID && old.Version > r.Version {
+			return
+		}
+		c.bytes -= entrySize(k, old)
+		delete(c.m, k)
+	}
+	for k2, e := range c.m { // full: make room, evicting at random
+		if c.bytes+size <= c.max {
+			break
+		}
+		c.bytes -= entrySize(k2, e)
+		delete(c.m, k2)
+	}
+	e := *r
+	c.m[k] = &e
+	c.bytes += size
+}
+
+// drop forgets the entry of ref.
+func (c *rowCache) drop(account, ref string) {
+	k := rowKey{account, ref}
+	c.mu.Lock()
+	if e := c.m[k]; e != nil {
+		c.bytes -= entrySize(k, e)
+		delete(c.m, k)
+	}
+	c.mu.Unlock()
+}
+
+// entrySize is about what an entry costs: its strings, its ciphertext,
+// the map's slot and the row.
+func entrySize(k rowKey, r *profileRow) int {
+	return len(k.account) + len(k.ref) + len(r.ID) + len(r.ExternalID.String) + len(r.Sealed) + 160
+}

@@ -1,0 +1,132 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/palja/palja/profile"
+)
+
+// TestRowCacheStale updates a profile through one handle, whose cache then
+// holds it, and again through another: the first handle's next update is
+// prepared on its stale entry, yet decides on the latest state, and an
+// If-Match that only the latest state satisfies is not refused.
+func TestRowCacheStale(t *testing.T) {
+	h1 := mustOpen(t)
+	h2 := OpenSecond(t, h1)
+	acct := newAccount(t, h1)
+	p := mustCreate(t, h1, acct, "Ada", profile.Patch{ExternalID: str("ada")})
+	rename := func(name string) func(*profile.Profile) error {
+		return func(q *profile.Profile) error { q.Name = name; return nil }
+	}
+	if _, err := h1.Profiles().Update(ctx, acct, "ada", rename("Bea")); err != nil {
+		t.Fatal(err)
+	}
+	var r profileRow
+	if !h1.rows.get(acct, "ada", &r) || r.Version != 2 {
+		t.Fatalf("after an update the cache holds version %d (cached: %v), want 2", r.Version, r.ID != "")
+	}
+	if _, err := h2.Profiles().Update(ctx, acct, "ada", rename("Cid")); err != nil {
+		t.Fatal(err)
+	}
+	var seen []int64
+	got, err := h1.Profiles().Update(ctx, acct, "ada", func(q *profile.Profile) error {
+		seen = append(seen, q.Version)
+		if q.Version != 3 { // If-Match: "v3"
+			return profile.ErrPreconditionFailed
+		}
+		q.Name += "+"
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("If-Match of the latest version refused on a stale cache entry: %v (fn saw versions %v)", err, seen)
+	}
+	if got.Version != 4 || got.Name != "Cid+" {
+		t.Errorf("version %d name %q, want 4 and Cid+", got.Version, got.Name)
+	}
+	if fmt.Sprint(seen) != "[2 3]" {
+		t.Errorf("fn saw versions %v, want the cached 2, then the stored 3", seen)
+	}
+	// A refusal on a fresh read stands.
+	_, err = h1.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error {
+		if q.Version != 3 {
+			return profile.ErrPreconditionFailed
+		}
+		return nil
+	})
+	if !errors.Is(err, profile.ErrPreconditionFailed) {
+		t.Errorf("If-Match of an old version: %v, want ErrPreconditionFailed", err)
+	}
+}
+
+// TestRowCacheDelete deletes a cached profile: its ciphertexts leave the
+// cache, and an update by a stale entry is not found.
+func TestRowCacheDelete(t *testing.T) {
+	h1 := mustOpen(t)
+	h2 := OpenSecond(t, h1)
+	acct := newAccount(t, h1)
+	p := mustCreate(t, h1, acct, "Ada", profile.Patch{ExternalID: str("ada")})
+	q := mustCreate(t, h1, acct, "Bob", profile.Patch{ExternalID: str("bob")})
+	noop := func(*profile.Profile) error { return nil }
+	for _, ref := range []string{p.ID, "ada", "bob"} {
+		if _, err := h1.Profiles().Update(ctx, acct, ref, noop); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h1.Profiles().Delete(ctx, acct, p.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	var r profileRow
+	for _, ref := range []string{p.ID, "ada"} {
+		if h1.rows.get(acct, ref, &r) {
+			t.Errorf("%s still cached after the delete", ref)
+		}
+	}
+	// Deleted by another process: h1's entry is stale.
+	if err := h2.Profiles().Delete(ctx, acct, "bob", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !h1.rows.get(acct, "bob", &r) || r.ID != q.ID {
+		t.Fatal("bob not cached in h1")
+	}
+	if _, err := h1.Profiles().Update(ctx, acct, "bob", noop); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("update of a profile another handle deleted: %v, want ErrNotFound", err)
+	}
+}
+
+// TestRowCacheBound fills a small cache: it stays within its bound, keeps
+// the latest entry, and never replaces a version by an older one.
+func TestRowCacheBound(t *testing.T) {
+	c := newRowCache()
+	c.max = 10 << 10
+	sealed := make([]byte, 300)
+	for i := range 1000 {
+		r := profileRow{Seq: int64(i)}
+		r.ID, r.Sealed, r.Version = fmt.Sprintf("prf_%d", i), sealed, 1
+		c.put("acct", r.ID, &r)
+		if c.bytes > c.max {
+			t.Fatalf("%d bytes cached, bound %d", c.bytes, c.max)
+		}
+	}
+	var r profileRow
+	if !c.get("acct", "prf_999", &r) || len(c.m) < 10 {
+		t.Errorf("latest entry cached: %v; %d entries", r.ID == "prf_999", len(c.m))
+	}
+	newer := profileRow{}
+	newer.ID, newer.Sealed, newer.Version = "prf_999", sealed, 5
+	c.put("acct", "prf_999", &newer)
+	older := newer
+	older.Version = 4
+	c.put("acct", "prf_999", &older)
+	if c.get("acct", "prf_999", &r); r.Version != 5 {
+		t.Errorf("version %d cached, want 5: an older read replaced a newer write", r.Version)
+	}
+	total := 0
+	for k, e := range c.m {
+		total += entrySize(k, e)
+	}
+	if total != c.bytes {
+		t.Errorf("bytes %d, entries add up to %d", c.bytes, total)
+	}
+}
