@@ -24,11 +24,15 @@
 // # Writes: group commit
 //
 // One goroutine owns the only write connection and commits writes in
-// groups (see writer.go): each write runs in its own savepoint of a shared
-// transaction and is acknowledged after that transaction's COMMIT. With the
-// default synchronous=FULL an acknowledged write survives a power loss, and
-// the fsync is shared by every write of the group. Reads use a small pool
-// of query-only connections and never wait for the writer (WAL mode).
+// groups (see writer.go): each write is rolled back alone if it fails (in
+// its own savepoint of a shared transaction, or as one statement) and is
+// acknowledged after that transaction's COMMIT. With the default
+// synchronous=FULL an acknowledged write survives a power loss, and the
+// fsync is shared by every write of the group. An update is prepared
+// before it reaches the writer (read, decrypted, merged, sealed in the
+// caller's goroutine) and only stored there, if the row has not changed
+// (see update.go). Reads use a small pool of query-only connections and
+// never wait for the writer (WAL mode).
 package sqlite
 
 import (

@@ -27,7 +27,8 @@ var ErrWriterFailed = errors.New("sqlite: a commit failed with an I/O error; no 
 // handed to its goroutine, which commits them in groups: while one commit
 // (and its fsync) is in flight, the ops that arrive queue up, and the next
 // transaction takes all of them at once. Each op runs inside its own
-// SAVEPOINT, so one failing op is rolled back alone; the ops of a group are
+// SAVEPOINT, or is a single statement (the prepared updates of
+// [wtx.update]), so one failing op is rolled back alone; the ops of a group are
 // answered only after the COMMIT that holds them, and a failed COMMIT fails
 // all of them. With synchronous=FULL every acknowledged write is on disk,
 // yet the cost of a sync is shared by the whole group.
