@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -28,20 +29,44 @@ import (
 // wrk's share of the cores.
 
 // pipeConn is a net.Conn whose reader yields n requests, taken in turn from
-// reqs, then EOF; what is written to it is counted and thrown away.
+// reqs, the last with Connection: close; then it waits for the server to
+// close the connection, as a client does (an EOF would cancel the last
+// request). What is written to it is counted and thrown away.
 type pipeConn struct {
 	reqs    [][]byte
-	left    int // requests not yet read
-	i, off  int // the request being read, and the offset in it
+	last    []byte // the last request, with Connection: close
+	left    int    // requests not yet read
+	i, off  int    // the request being read, and the offset in it
 	written int
 	closed  chan struct{}
 	once    sync.Once
+
+	// A read with no request left waits for the connection to close or
+	// for a read deadline in the past: net/http sets one to end its
+	// background read before it reads the next request.
+	mu      sync.Mutex
+	wake    *sync.Cond
+	expired bool // the read deadline is in the past
+	done    bool // closed
+	created time.Time
+}
+
+func newPipeConn(reqs [][]byte, n int) *pipeConn {
+	last := reqs[(n-1)%len(reqs)]
+	line := bytes.Index(last, []byte("\r\n")) + 2
+	last = append(append(last[:line:line], "Connection: close\r\n"...), last[line:]...)
+	c := &pipeConn{reqs: reqs, last: last, left: n, closed: make(chan struct{}), created: time.Now()}
+	c.wake = sync.NewCond(&c.mu)
+	return c
 }
 
 func (c *pipeConn) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) && c.left > 0 {
 		req := c.reqs[c.i%len(c.reqs)]
+		if c.left == 1 {
+			req = c.last
+		}
 		m := copy(p[n:], req[c.off:])
 		n += m
 		if c.off += m; c.off == len(req) {
@@ -50,15 +75,40 @@ func (c *pipeConn) Read(p []byte) (int, error) {
 			c.left--
 		}
 	}
-	if n == 0 {
+	if n > 0 {
+		return n, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !c.expired && !c.done {
+		c.wake.Wait()
+	}
+	if c.done {
 		return 0, io.EOF
 	}
-	return n, nil
+	return 0, os.ErrDeadlineExceeded
 }
 
 func (c *pipeConn) Write(p []byte) (int, error) { c.written += len(p); return len(p), nil }
 func (c *pipeConn) Close() error {
 	c.once.Do(func() { close(c.closed) })
+	c.mu.Lock()
+	c.done = true
+	c.mu.Unlock()
+	c.wake.Broadcast()
+	return nil
+}
+
+// SetReadDeadline wakes a waiting read when t is in the past (before the
+// connection was made: net/http's "a long time ago").
+func (c *pipeConn) SetReadDeadline(t time.Time) error {
+	expired := !t.IsZero() && t.Before(c.created)
+	c.mu.Lock()
+	c.expired = expired
+	c.mu.Unlock()
+	if expired {
+		c.wake.Broadcast()
+	}
 	return nil
 }
 func (c *pipeConn) LocalAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080} }
@@ -66,7 +116,6 @@ func (c *pipeConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 40000}
 }
 func (c *pipeConn) SetDeadline(t time.Time) error      { return nil }
-func (c *pipeConn) SetReadDeadline(t time.Time) error  { return nil }
 func (c *pipeConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // oneConnListener hands out one connection, then blocks until closed.
@@ -107,7 +156,7 @@ func serveN(tb testing.TB, h http.Handler, reqs [][]byte, n int) int {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          nil,
 	}
-	c := &pipeConn{reqs: reqs, left: n, closed: make(chan struct{})}
+	c := newPipeConn(reqs, n)
 	ln.conn <- c
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -124,7 +173,7 @@ func serveN(tb testing.TB, h http.Handler, reqs [][]byte, n int) int {
 func checkServed(tb testing.TB, h http.Handler, req []byte, status int) int {
 	tb.Helper()
 	var out bytes.Buffer
-	w := &recordConn{pipeConn: pipeConn{reqs: [][]byte{req}, left: 1, closed: make(chan struct{})}, out: &out}
+	w := &recordConn{pipeConn: newPipeConn([][]byte{req}, 1), out: &out}
 	ln := &oneConnListener{conn: make(chan net.Conn, 1), done: make(chan struct{})}
 	ln.conn <- w
 	srv := &http.Server{Handler: h}
@@ -138,7 +187,7 @@ func checkServed(tb testing.TB, h http.Handler, req []byte, status int) int {
 }
 
 type recordConn struct {
-	pipeConn
+	*pipeConn
 	out *bytes.Buffer
 }
 
