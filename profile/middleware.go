@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,14 +24,40 @@ type ctxKey int
 const ctxInfo ctxKey = 0
 
 // reqInfo is what the middleware learns about a request: one allocation,
-// set once in the context by [observe] and filled in by later steps.
+// made by [observe] and filled in by later steps. It holds the request's
+// context too, so that the API's value and chi's route context cost no
+// context.WithValue each.
 type reqInfo struct {
+	ctx reqContext
 	statusWriter
-	id  string
-	key *auth.APIKey // the authenticated key, nil before authentication
+	route    *chi.Context // chi's routing state, from observe's pool
+	id       string
+	idHeader [1]string    // X-Request-Id's value: id
+	key      *auth.APIKey // the authenticated key, nil before authentication
+}
+
+// reqContext is the context of a request served by [observe]: the server's
+// context of the request, with two values, the request's [reqInfo] and
+// chi's route context.
+type reqContext struct {
+	context.Context
+	ri *reqInfo
+}
+
+func (c *reqContext) Value(key any) any {
+	switch key {
+	case ctxInfo:
+		return c.ri
+	case chi.RouteCtxKey:
+		return c.ri.route
+	}
+	return c.Context.Value(key)
 }
 
 func info(ctx context.Context) *reqInfo {
+	if c, ok := ctx.(*reqContext); ok {
+		return c.ri // the request's own context, as handlers pass it
+	}
 	ri, _ := ctx.Value(ctxInfo).(*reqInfo)
 	return ri
 }
@@ -114,34 +141,42 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // 500 api_error, and writes one access-log line and the request metrics.
 // The log line holds method, route pattern, status, duration, key id and
 // request id: never a body, a path parameter or a header value.
-func observe(logger *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+//
+// It wraps mux rather than being one of its middlewares: it sets up chi's
+// route context itself (from a pool, as chi does, and given back once the
+// request is logged), in the one context value of the request (see
+// [reqContext]), which chi's router then uses as its own.
+func observe(logger *slog.Logger, metrics Metrics, mux *chi.Mux) http.Handler {
 	noise := newLineLimiter(noiseRate, noiseBurst)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			ri := &reqInfo{statusWriter: statusWriter{ResponseWriter: w}, id: newRequestID()}
-			id := ri.id
-			w.Header()["X-Request-Id"] = []string{id}
-			ctx := context.WithValue(r.Context(), ctxInfo, ri)
-			sw := &ri.statusWriter
-			r = r.WithContext(ctx)
-			defer func() {
-				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler {
-						panic(v)
-					}
-					logger.LogAttrs(ctx, slog.LevelError, "panic",
-						slog.String("request_id", id), slog.String("method", r.Method),
-						slog.String("panic", panicType(v)), slog.String("stack", stack()))
-					if sw.status == 0 {
-						writeAPIError(sw, r, errInternal)
-					}
+	routes := sync.Pool{New: func() any { return chi.NewRouteContext() }}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rc := routes.Get().(*chi.Context)
+		rc.Reset()
+		rc.Routes = mux
+		ri := &reqInfo{statusWriter: statusWriter{ResponseWriter: w}, route: rc, id: newRequestID()}
+		ri.ctx = reqContext{Context: r.Context(), ri: ri}
+		ri.idHeader[0] = ri.id
+		w.Header()["X-Request-Id"] = ri.idHeader[:]
+		sw := &ri.statusWriter
+		r = r.WithContext(&ri.ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
 				}
-				logRequest(logger, metrics, noise, r, sw.status, time.Since(start))
-			}()
-			next.ServeHTTP(sw, r)
-		})
-	}
+				logger.LogAttrs(r.Context(), slog.LevelError, "panic",
+					slog.String("request_id", ri.id), slog.String("method", r.Method),
+					slog.String("panic", panicType(v)), slog.String("stack", stack()))
+				if sw.status == 0 {
+					writeAPIError(sw, r, errInternal)
+				}
+			}
+			logRequest(logger, metrics, noise, r, sw.status, time.Since(start))
+			routes.Put(rc)
+		}()
+		mux.ServeHTTP(sw, r)
+	})
 }
 
 // stack lists the functions and lines of the panicking goroutine, without

@@ -26,7 +26,6 @@ import (
 func routes(logger *slog.Logger, store Store, authenticate func(http.Handler) http.Handler, cfg Config) http.Handler {
 	m := cfg.Metrics
 	r := chi.NewRouter()
-	r.Use(observe(logger, m))
 	r.Use(cfg.Middleware...)
 	r.Use(middleware.GetHead)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeAPIError(w, r, errRoute) })
@@ -58,7 +57,7 @@ func routes(logger *slog.Logger, store Store, authenticate func(http.Handler) ht
 			r.Method("GET", "/v1/profiles/{ref}/saju", handleGetSaju(logger, store, m))
 		})
 	})
-	return r
+	return observe(logger, m, r)
 }
 
 // v1First authenticates requests for /v1 paths before next answers them.
