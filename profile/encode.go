@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -33,22 +35,32 @@ type apiError struct {
 	typ    string
 	msg    string
 	param  string
+	// head is the body up to the request id's value, written once for
+	// the fixed errors below; nil for the others, written per answer.
+	head []byte
 }
 
 func (e *apiError) Error() string { return e.msg }
 
-var (
-	errTooLarge  = &apiError{http.StatusRequestEntityTooLarge, typeTooLarge, "request body is larger than 64 KiB", ""}
-	errMediaType = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json (UTF-8)", ""}
-	errEncoding  = &apiError{http.StatusUnsupportedMediaType, typeMediaType, "Content-Encoding is not supported: send the body uncompressed", ""}
-	errNoKey     = &apiError{http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header", ""}
-	errNotFound  = &apiError{http.StatusNotFound, typeNotFound, "no such profile", ""}
-	errRoute     = &apiError{http.StatusNotFound, typeNotFound, "no such endpoint", ""}
-	errMethod    = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint", ""}
-	errStale     = &apiError{http.StatusPreconditionFailed, typePrecondition, "the profile has changed since the ETag in If-Match", ""}
-	errInternal  = &apiError{http.StatusInternalServerError, typeAPI, "internal error; retry later or quote the request_id", ""}
+// fixedError returns an apiError of its own, with its body's head.
+func fixedError(status int, typ, msg string) *apiError {
+	ae := &apiError{status: status, typ: typ, msg: msg}
+	ae.head = appendErrorHead(nil, ae)
+	return ae
+}
 
-	errRateLimited = &apiError{http.StatusTooManyRequests, typeRateLimited, "rate limit exceeded; retry after the number of seconds in Retry-After", ""}
+var (
+	errTooLarge  = fixedError(http.StatusRequestEntityTooLarge, typeTooLarge, "request body is larger than 64 KiB")
+	errMediaType = fixedError(http.StatusUnsupportedMediaType, typeMediaType, "Content-Type must be application/json (UTF-8)")
+	errEncoding  = fixedError(http.StatusUnsupportedMediaType, typeMediaType, "Content-Encoding is not supported: send the body uncompressed")
+	errNoKey     = fixedError(http.StatusUnauthorized, typeAuth, "missing or invalid API key: send it in the X-API-Key header")
+	errNotFound  = fixedError(http.StatusNotFound, typeNotFound, "no such profile")
+	errRoute     = fixedError(http.StatusNotFound, typeNotFound, "no such endpoint")
+	errMethod    = fixedError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint")
+	errStale     = fixedError(http.StatusPreconditionFailed, typePrecondition, "the profile has changed since the ETag in If-Match")
+	errInternal  = fixedError(http.StatusInternalServerError, typeAPI, "internal error; retry later or quote the request_id")
+
+	errRateLimited = fixedError(http.StatusTooManyRequests, typeRateLimited, "rate limit exceeded; retry after the number of seconds in Retry-After")
 )
 
 // errorWriter writes errors in the API's one format (see
@@ -83,9 +95,9 @@ func (ew errorWriter) writeError(w http.ResponseWriter, r *http.Request, err err
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &ve):
-		ae = &apiError{http.StatusBadRequest, typeValidation, ve.Message, ve.Field}
+		ae = &apiError{status: http.StatusBadRequest, typ: typeValidation, msg: ve.Message, param: ve.Field}
 	case errors.As(err, &ce):
-		ae = &apiError{http.StatusConflict, typeConflict, ce.Message, ce.Param}
+		ae = &apiError{status: http.StatusConflict, typ: typeConflict, msg: ce.Message, param: ce.Param}
 	case errors.Is(err, ErrNotFound):
 		ae = errNotFound
 	case errors.Is(err, auth.ErrUnauthorized):
@@ -95,10 +107,10 @@ func (ew errorWriter) writeError(w http.ResponseWriter, r *http.Request, err err
 	case errors.Is(err, ErrPreconditionFailed):
 		ae = errStale
 	case errors.Is(err, ErrConflict):
-		ae = &apiError{http.StatusConflict, typeConflict, "conflict", ""}
+		ae = &apiError{status: http.StatusConflict, typ: typeConflict, msg: "conflict"}
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
-		ae = &apiError{499, typeAPI, "request cancelled", ""}
+		ae = &apiError{status: 499, typ: typeAPI, msg: "request cancelled"}
 	default:
 		ew.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestID(r.Context())),
@@ -110,8 +122,9 @@ func (ew errorWriter) writeError(w http.ResponseWriter, r *http.Request, err err
 	writeAPIError(w, r, ae)
 }
 
-func writeAPIError(w http.ResponseWriter, r *http.Request, ae *apiError) {
-	b := make([]byte, 0, 256)
+// appendErrorHead appends the error body of ae up to the request id's
+// value.
+func appendErrorHead(b []byte, ae *apiError) []byte {
 	b = append(b, `{"error":{"type":`...)
 	b = appendString(b, ae.typ)
 	b = append(b, `,"message":`...)
@@ -120,28 +133,88 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, ae *apiError) {
 		b = append(b, `,"param":`...)
 		b = appendString(b, ae.param)
 	}
-	b = append(b, `,"request_id":`...)
-	b = appendString(b, requestID(r.Context()))
+	return append(b, `,"request_id":`...)
+}
+
+func writeAPIError(w http.ResponseWriter, r *http.Request, ae *apiError) {
+	bp := getBody()
+	b := *bp
+	if ae.head != nil {
+		b = append(b, ae.head...)
+	} else {
+		b = appendErrorHead(b, ae)
+	}
+	// A request id is "req_" and base62 (newRequestID), or "" outside
+	// observe: nothing in it to escape.
+	b = appendName(b, requestID(r.Context()))
 	b = append(b, "}}\n"...)
 	writeJSON(w, ae.status, b)
+	putBody(bp, b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(status)
 	w.Write(body)
 }
 
 var jsonContentType = []string{"application/json; charset=utf-8"}
 
+// contentLengths holds the Content-Length values of bodies shorter than
+// 8 KiB (every answer but long lists), each made when a body of that length
+// is first written and shared by the answers after it, so that setting the
+// header does not allocate. A header value is never changed in place (like
+// auth's RateLimit values, which are shared the same way); each slice has
+// a capacity of one, so that an append copies it.
+var contentLengths [8 << 10]atomic.Pointer[[1]string]
+
+func contentLength(n int) []string {
+	if n < 0 || n >= len(contentLengths) {
+		return []string{strconv.Itoa(n)}
+	}
+	v := contentLengths[n].Load()
+	if v == nil {
+		v = &[1]string{strconv.Itoa(n)}
+		contentLengths[n].Store(v) // two first answers of a length may both store: either will do
+	}
+	return v[:]
+}
+
+// bodyBufferSize is the capacity of the buffers of [getBody]: a Profile
+// object, an error, the first items of a list.
+const bodyBufferSize = 1 << 10
+
+// bodyBuffers holds the buffers in which the answers of up to a few KiB are
+// written: the buffer is free again once the body is written (a Writer must
+// not retain what it is given), so each answer reuses one instead of
+// allocating it.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufferSize); return &b }}
+
+// getBody returns an empty buffer of [bodyBuffers].
+func getBody() *[]byte {
+	bp := bodyBuffers.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// putBody gives back the buffer of bp, b being what it became, unless it
+// grew beyond a few times its size.
+func putBody(bp *[]byte, b []byte) {
+	if cap(b) <= 4*bodyBufferSize {
+		*bp = b
+		bodyBuffers.Put(bp)
+	}
+}
+
 const hexDigits = "0123456789abcdef"
 
-// plainASCII[c] reports whether the ASCII byte c stands for itself in a
-// JSON string of [appendString]: not a control character, a quote, a
-// backslash, or one of <, > and & (escaped as encoding/json does).
-var plainASCII = func() (t [utf8.RuneSelf]bool) {
+// plainByte[c] reports whether the byte c stands for itself in a JSON
+// string of [appendString]: an ASCII byte that is not a control character, a
+// quote, a backslash, or one of <, > and & (escaped as encoding/json does).
+// The bytes of multi-byte UTF-8 sequences are not plain: they are decoded.
+var plainByte = func() (t [256]bool) {
 	for c := byte(0x20); c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -155,11 +228,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plainByte[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if plainASCII[c] {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -202,6 +275,30 @@ func appendNullableString(b []byte, s *string) []byte {
 	return appendString(b, *s)
 }
 
+// appendMaskedName appends [MaskName] of name as a JSON string, without
+// making the masked string first.
+func appendMaskedName(b []byte, name string) []byte {
+	n := utf8.RuneCountInString(name)
+	if n <= 1 {
+		return append(b, `"*"`...)
+	}
+	_, size := utf8.DecodeRuneInString(name)
+	b = appendString(b, name[:size])
+	b = b[:len(b)-1] // the closing quote, after the stars
+	for range n - 1 {
+		b = append(b, '*')
+	}
+	return append(b, '"')
+}
+
+// appendMaskedYear appends [MaskYear] of year as a JSON string.
+func appendMaskedYear(b []byte, year int) []byte {
+	if year < 1000 || year > 9999 {
+		return append(b, `"****"`...)
+	}
+	return append(b, '"', byte('0'+year/1000), byte('0'+year/100%10), '*', '*', '"')
+}
+
 // appendProfile appends the masked Profile object of API.md.
 func appendProfile(b []byte, p *Profile) []byte {
 	b = append(b, `{"id":`...)
@@ -209,9 +306,9 @@ func appendProfile(b []byte, p *Profile) []byte {
 	b = append(b, `,"external_id":`...)
 	b = appendNullableString(b, p.ExternalID)
 	b = append(b, `,"name":`...)
-	b = appendString(b, MaskName(p.Name))
+	b = appendMaskedName(b, p.Name)
 	b = append(b, `,"birth_year":`...)
-	b = appendString(b, MaskYear(p.BirthYear))
+	b = appendMaskedYear(b, p.BirthYear)
 	b = append(b, `,"gender":`...)
 	b = appendNullableString(b, p.Gender)
 	b = append(b, `,"calendar":`...)
@@ -225,9 +322,9 @@ func appendProfile(b []byte, p *Profile) []byte {
 	b = append(b, `,"weakest_element":`...)
 	b = appendString(b, p.Chart.Weakest.String())
 	b = append(b, `,"created_at":`...)
-	b = appendTime(b, p.CreatedAt)
+	b = appendUnixUTC(b, p.CreatedAt.Unix())
 	b = append(b, `,"updated_at":`...)
-	b = appendTime(b, p.UpdatedAt)
+	b = appendUnixUTC(b, p.UpdatedAt.Unix())
 	return append(b, '}')
 }
 
@@ -446,11 +543,12 @@ func appendLuck(b []byte, l *saju.Luck) []byte {
 
 // respondProfile answers status with the Profile object of p and its ETag.
 func respondProfile(w http.ResponseWriter, status int, p *Profile) {
-	b := make([]byte, 0, 448)
-	b = appendProfile(b, p)
+	bp := getBody()
+	b := appendProfile(*bp, p)
 	b = append(b, '\n')
 	w.Header()["Etag"] = []string{etag(p)}
 	writeJSON(w, status, b)
+	putBody(bp, b)
 }
 
 // sajuBodySize is the capacity of the Saju object's buffers: the largest
@@ -479,7 +577,8 @@ func respondSaju(w http.ResponseWriter, p *Profile, d *saju.Derived) {
 
 // respondList answers 200 with a list of Profile objects.
 func respondList(w http.ResponseWriter, ps []*Profile, more bool) {
-	b := make([]byte, 0, 64+384*len(ps))
+	bp := getBody()
+	b := slices.Grow(*bp, 64+384*len(ps))
 	b = append(b, `{"object":"list","data":[`...)
 	for i, p := range ps {
 		if i > 0 {
@@ -491,9 +590,12 @@ func respondList(w http.ResponseWriter, ps []*Profile, more bool) {
 	b = strconv.AppendBool(b, more)
 	b = append(b, "}\n"...)
 	writeJSON(w, http.StatusOK, b)
+	putBody(bp, b)
 }
 
-// etag is the strong validator of a profile version.
+// etag is the strong validator of a profile version: "v" and the version,
+// quoted.
 func etag(p *Profile) string {
-	return `"v` + strconv.FormatInt(p.Version, 10) + `"`
+	var b [24]byte
+	return string(append(strconv.AppendInt(append(b[:0], '"', 'v'), p.Version, 10), '"'))
 }

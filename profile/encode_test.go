@@ -1,0 +1,84 @@
+package profile
+
+import (
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestAppendMasked checks that the Profile writer's masks write what
+// appendString writes of MaskName and MaskYear.
+func TestAppendMasked(t *testing.T) {
+	for _, name := range []string{"김영희", "John", "이", "😀a", "Ab", "", "\"a", "<b>", "&&&", "\u2028x", "\xffab", "a\"b", "\\", "\\\\"} {
+		if got, want := string(appendMaskedName(nil, name)), string(appendString(nil, MaskName(name))); got != want {
+			t.Errorf("appendMaskedName(%q) = %s, want %s", name, got, want)
+		}
+	}
+	for _, year := range []int{0, 999, 1000, 1900, 1990, 2100, 9999, 10000, -1990} {
+		if got, want := string(appendMaskedYear(nil, year)), string(appendString(nil, MaskYear(year))); got != want {
+			t.Errorf("appendMaskedYear(%d) = %s, want %s", year, got, want)
+		}
+	}
+}
+
+// TestAppendUnixUTCOfTimes checks that the Profile writer's timestamps,
+// appendUnixUTC of the whole seconds, are what appendTime writes of the
+// time itself, fractions of a second and instants before 1970 included.
+func TestAppendUnixUTCOfTimes(t *testing.T) {
+	seoul := time.FixedZone("KST", 9*3600)
+	for _, tm := range []time.Time{
+		time.Date(2025, 1, 15, 9, 0, 0, 5, time.UTC),
+		time.Date(2025, 1, 15, 9, 0, 0, 999999999, seoul),
+		time.Date(1969, 12, 31, 23, 59, 59, 500000000, time.UTC),
+		time.Unix(-1, 1),
+		time.Unix(0, 0),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		if got, want := string(appendUnixUTC(nil, tm.Unix())), string(appendTime(nil, tm)); got != want {
+			t.Errorf("appendUnixUTC(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// TestFixedErrorHeads checks that the fixed errors, whose heads are written
+// once, answer the bytes that writing them per answer gives.
+func TestFixedErrorHeads(t *testing.T) {
+	for _, ae := range []*apiError{errTooLarge, errMediaType, errEncoding, errNoKey, errNotFound, errRoute, errMethod, errStale, errInternal, errRateLimited} {
+		r := httptest.NewRequest("GET", "/", nil)
+		fixed, perAnswer := httptest.NewRecorder(), httptest.NewRecorder()
+		writeAPIError(fixed, r, ae)
+		writeAPIError(perAnswer, r, &apiError{status: ae.status, typ: ae.typ, msg: ae.msg, param: ae.param})
+		if fixed.Body.String() != perAnswer.Body.String() || fixed.Code != perAnswer.Code {
+			t.Errorf("%s: %d %s, want %d %s", ae.typ, fixed.Code, fixed.Body, perAnswer.Code, perAnswer.Body)
+		}
+	}
+}
+
+// TestContentLength checks the cached Content-Length values: the decimal
+// length, one value per slice, and a capacity of one, so that appending to
+// one cannot write into another answer's header.
+func TestContentLength(t *testing.T) {
+	for _, n := range []int{0, 1, 99, 100, 303, 4235, len(contentLengths) - 1, len(contentLengths), 1 << 20} {
+		for range 2 { // made, then cached
+			v := contentLength(n)
+			if len(v) != 1 || cap(v) != 1 || v[0] != strconv.Itoa(n) {
+				t.Errorf("contentLength(%d) = %q (cap %d)", n, v, cap(v))
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() { contentLength(303) }); n != 0 {
+		t.Errorf("contentLength of a cached length: %v allocations, want 0", n)
+	}
+}
+
+// TestETag checks the strong validator's form.
+func TestETag(t *testing.T) {
+	for v, want := range map[int64]string{1: `"v1"`, 42: `"v42"`, 1234567890123: `"v1234567890123"`} {
+		if got := etag(&Profile{Version: v}); got != want {
+			t.Errorf("etag of version %d = %s, want %s", v, got, want)
+		}
+	}
+}
