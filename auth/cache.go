@@ -26,6 +26,9 @@ const (
 	idleAfter = 10 * time.Minute
 	// touchEvery: a key's last use is recorded at most this often.
 	touchEvery = time.Minute
+	// seenEvery: how stale an entry's lastSeen may be. Eviction allows for
+	// it: an entry is evicted only when idle for idleAfter at least.
+	seenEvery = 100 * time.Millisecond
 )
 
 // keyEntry is a cached API key with its bucket. Its instants are stamps:
@@ -36,10 +39,22 @@ type keyEntry struct {
 	checked   atomic.Int64          // when the last successful lookup started
 	attempted atomic.Int64          // when the last lookup, failed or not, started
 	failure   atomic.Pointer[error] // the error of the last lookup, nil if it succeeded
-	lastSeen  atomic.Int64
+	lastSeen  atomic.Int64          // within seenEvery of the last request's arrival
 	touched   atomic.Int64
 	// refreshing is set while a background check against the store runs.
 	refreshing atomic.Bool
+	// The values of the key's RateLimit-Limit and RateLimit-Remaining
+	// headers, kept while they repeat (see [lastInt]).
+	limitHeader, remainingHeader lastInt
+}
+
+// seen records a request of e's key at the stamp now. The entry's line is
+// read by every request of the key, from every core; written at most every
+// seenEvery, it stays in each core's cache in between.
+func (e *keyEntry) seen(now int64) {
+	if last := e.lastSeen.Load(); now-last >= int64(seenEvery) || now < last {
+		e.lastSeen.Store(now)
+	}
 }
 
 // keyCache holds the valid keys in use, each with its bucket from the
@@ -289,7 +304,7 @@ func (c *keyCache) sweep(now time.Time) {
 		return
 	}
 	c.lastSweep = now
-	cutoff := c.stamp(now.Add(-idleAfter))
+	cutoff := c.stamp(now.Add(-idleAfter - seenEvery))
 	for h, e := range c.m {
 		if e.lastSeen.Load() < cutoff {
 			delete(c.m, h)

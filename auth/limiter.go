@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -64,23 +65,34 @@ var _ Limiter = Memory{}
 
 // Bucket returns a new full bucket of limit l.
 func (Memory) Bucket(_ string, l Limit, _ time.Time) Bucket {
-	return (*memBucket)(rate.NewLimiter(rate.Limit(l.Rate), l.Burst))
+	b := &memBucket{lim: rate.NewLimiter(rate.Limit(l.Rate), l.Burst)}
+	b.keep(l)
+	return b
 }
 
-// memBucket is a rate.Limiter with the methods of [Bucket]; being that very
-// type, it costs no allocation of its own.
-type memBucket rate.Limiter
+// memBucket is a rate.Limiter with the methods of [Bucket]. Its limit is
+// kept beside it too, so that a take locks the limiter twice (to take a
+// token, to read what is left) rather than four times: a key's requests,
+// from every connection, all take its lock.
+type memBucket struct {
+	lim   *rate.Limiter
+	rate  atomic.Uint64 // math.Float64bits of the limiter's rate
+	burst atomic.Int64  // the limiter's burst
+}
 
-func (b *memBucket) lim() *rate.Limiter { return (*rate.Limiter)(b) }
+// keep records l as the limiter's limit.
+func (b *memBucket) keep(l Limit) {
+	b.rate.Store(math.Float64bits(float64(rate.Limit(l.Rate))))
+	b.burst.Store(int64(l.Burst))
+}
 
 // Take never fails.
 func (b *memBucket) Take(_ context.Context, now time.Time) (State, error) {
-	lim := b.lim()
 	var st State
-	st.Allowed = lim.AllowN(now, 1)
-	tokens := lim.TokensAt(now)
-	r := float64(lim.Limit())
-	st.Limit = lim.Burst()
+	st.Allowed = b.lim.AllowN(now, 1)
+	tokens := b.lim.TokensAt(now)
+	r := math.Float64frombits(b.rate.Load())
+	st.Limit = int(b.burst.Load())
 	if tokens >= float64(st.Limit) {
 		st.Remaining = st.Limit
 	} else if tokens > 0 {
@@ -95,20 +107,19 @@ func (b *memBucket) Take(_ context.Context, now time.Time) (State, error) {
 
 // Limit returns the limiter's rate and burst.
 func (b *memBucket) Limit() Limit {
-	lim := b.lim()
-	return Limit{Rate: float64(lim.Limit()), Burst: lim.Burst()}
+	return Limit{Rate: math.Float64frombits(b.rate.Load()), Burst: int(b.burst.Load())}
 }
 
 // SetLimit sets rate and burst at now: the tokens up to now are counted at
 // the old rate.
 func (b *memBucket) SetLimit(l Limit, now time.Time) {
-	lim := b.lim()
-	lim.SetLimitAt(now, rate.Limit(l.Rate))
-	lim.SetBurstAt(now, l.Burst)
+	b.lim.SetLimitAt(now, rate.Limit(l.Rate))
+	b.lim.SetBurstAt(now, l.Burst)
+	b.keep(l)
 }
 
 // Empty is exact: the bucket holds less than one token at now.
-func (b *memBucket) Empty(now time.Time) bool { return b.lim().TokensAt(now) < 1 }
+func (b *memBucket) Empty(now time.Time) bool { return b.lim.TokensAt(now) < 1 }
 
 // ceilSeconds rounds s up to whole seconds; 0 for s ≤ 0.
 // Beyond maxSeconds (about 31,700 years) it saturates, so that the headers

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,6 +70,9 @@ type authenticator struct {
 //     refused from the cache, even when the key is due for a check (which
 //     then runs in the background). Package auth allocates nothing for it
 //     (with its header values below 1024); the answer is WriteError's.
+//     Nor for an admitted request of a cached key whose header values are
+//     below 1024 or the same as its previous request's (a large bucket
+//     that refills faster than it is used).
 //   - A flood with a known key never waits for the store: keys are
 //     re-checked in the background every 500 ms, at most one lookup per key
 //     at a time, and a failing store is tried at most every 500 ms per key.
@@ -152,8 +156,8 @@ func (a *authenticator) authenticate(w http.ResponseWriter, r *http.Request, nex
 		return
 	}
 	h := w.Header()
-	h["Ratelimit-Limit"] = intHeader(st.Limit)
-	h["Ratelimit-Remaining"] = intHeader(st.Remaining)
+	h["Ratelimit-Limit"] = e.limitHeader.header(st.Limit)
+	h["Ratelimit-Remaining"] = e.remainingHeader.header(st.Remaining)
 	h["Ratelimit-Reset"] = intHeader(st.Reset)
 	if !st.Allowed {
 		a.refuse(w, r, st.Retry)
@@ -230,7 +234,7 @@ func (a *authenticator) lookup(w http.ResponseWriter, r *http.Request, now time.
 	} else if age > keyRefresh {
 		a.keys.refresh(e, hash, now)
 	}
-	e.lastSeen.Store(a.keys.stamp(now))
+	e.seen(a.keys.stamp(now))
 	return e, true
 }
 
@@ -267,4 +271,29 @@ func intHeader(n int) []string {
 		return smallInts[n]
 	}
 	return []string{strconv.Itoa(n)}
+}
+
+// lastInt is the header value of the last number of one header of one key
+// beyond smallInts: the key's limit, which changes only with the key, and
+// what remains of a large bucket that refills faster than it is used
+// (999999 of a million, request after request), so that these headers do
+// not allocate either. Like smallInts' values, a kept value is shared by
+// the answers that use it; its capacity of one makes an append copy it.
+type lastInt struct{ p atomic.Pointer[intValue] }
+
+type intValue struct {
+	n int
+	v [1]string
+}
+
+func (l *lastInt) header(n int) []string {
+	if 0 <= n && n < len(smallInts) {
+		return smallInts[n]
+	}
+	if c := l.p.Load(); c != nil && c.n == n {
+		return c.v[:]
+	}
+	c := &intValue{n: n, v: [1]string{strconv.Itoa(n)}}
+	l.p.Store(c)
+	return c.v[:]
 }
