@@ -255,12 +255,40 @@ var (
 	errBadEscape = errors.New("body has an invalid escape in a string")
 )
 
-// str scans a string at s.pos and returns its unescaped bytes in s.buf. It
-// rejects invalid UTF-8, raw and escaped control characters, and lone
-// surrogates.
+// str scans a string at s.pos and returns its unescaped bytes: the body's
+// own bytes for a string without escapes (the common case, which copies
+// nothing), else in s.buf. It rejects invalid UTF-8, raw and escaped control
+// characters, and lone surrogates.
 func (s *scanner) str() ([]byte, error) {
 	s.pos++ // opening quote
-	s.buf = s.buf[:0]
+	start := s.pos
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return s.data[start : s.pos-1], nil
+		case c == '\\':
+			s.buf = append(s.buf[:0], s.data[start:s.pos]...)
+			return s.escaped()
+		case c < 0x20, c == 0x7f:
+			return nil, errBadString
+		case c < utf8.RuneSelf:
+			s.pos++
+		default:
+			r, size := utf8.DecodeRune(s.data[s.pos:])
+			if r == utf8.RuneError && size == 1 || isControl(r) { // a real U+FFFD is valid UTF-8
+				return nil, errBadString
+			}
+			s.pos += size
+		}
+	}
+	return nil, errSyntax
+}
+
+// escaped scans the rest of a string at s.pos, from its first escape on,
+// unescaping it after what s.buf holds of it.
+func (s *scanner) escaped() ([]byte, error) {
 	for {
 		if s.pos >= len(s.data) {
 			return nil, errSyntax

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -44,11 +45,15 @@ func putBuf(b *bytes.Buffer) {
 
 // readBody checks the media type and reads at most MaxBodyBytes of the body
 // into buf.
-func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
-	if !isJSON(r.Header.Get("Content-Type")) {
+func readBody(r *http.Request, buf *bytes.Buffer) error {
+	var ct string
+	if v := r.Header["Content-Type"]; len(v) > 0 { // Header.Get, without canonicalizing the key
+		ct = v[0]
+	}
+	if !isJSON(ct) {
 		return errMediaType
 	}
-	for _, ce := range r.Header.Values("Content-Encoding") {
+	for _, ce := range r.Header["Content-Encoding"] {
 		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
 			return errEncoding
 		}
@@ -56,15 +61,29 @@ func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
 	if r.ContentLength > MaxBodyBytes {
 		return errTooLarge
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return errTooLarge
+	if r.Body == nil {
+		return nil
 	}
-	if err != nil {
-		return Invalid("body", "could not read the request body")
+	// What http.MaxBytesReader does, without allocating one: read until
+	// EOF, and no more than one byte past the limit.
+	for {
+		if buf.Available() == 0 {
+			buf.Grow(512)
+		}
+		p := buf.AvailableBuffer()
+		p = p[:min(cap(p), MaxBodyBytes+1-buf.Len())]
+		n, err := r.Body.Read(p)
+		buf.Write(p[:n])
+		if buf.Len() > MaxBodyBytes {
+			return errTooLarge
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return Invalid("body", "could not read the request body")
+		}
 	}
-	return nil
 }
 
 // isJSON accepts application/json with or without parameters; a charset,
@@ -85,7 +104,7 @@ func isJSON(ct string) bool {
 func decodeBody(w http.ResponseWriter, r *http.Request) (*Patch, error) {
 	buf := getBuf()
 	defer putBuf(buf)
-	if err := readBody(w, r, buf); err != nil {
+	if err := readBody(r, buf); err != nil {
 		return nil, err
 	}
 	return DecodePatch(buf.Bytes())

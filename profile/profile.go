@@ -297,6 +297,9 @@ func (pr *Profile) derived() (saju.Derived, error) {
 // longitude; calendar, is_leap_month and day_boundary are the API's names
 // already. saju is the one judge of which dates exist and are in range.
 func birthError(err error) error {
+	if err == nil {
+		return nil // without errors.As, whose target would be allocated
+	}
 	var fe *saju.FieldError
 	if errors.As(err, &fe) {
 		field := fe.Field
