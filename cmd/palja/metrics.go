@@ -1,9 +1,11 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,17 +37,50 @@ type metrics struct {
 	dbErrors   prometheus.Counter
 
 	// children caches the label children of each (method, route, status),
-	// so that a request costs a read-locked map lookup, an add and an
-	// observe, and allocates nothing.
-	mu       sync.RWMutex
-	children map[requestLabels]*requestChildren
+	// so that a request costs a map lookup, an add and an observe, and
+	// allocates nothing. The map is never changed once published: a new
+	// label set (a few in the life of the process) copies it under mu, so
+	// that reading it takes no lock, which every request on every core
+	// would write to.
+	mu       sync.Mutex
+	children atomic.Pointer[map[requestLabels]*requestChildren]
 }
 
 var _ profile.Metrics = (*metrics)(nil)
 
+// requestLabels are the labels of a request: its route, the index of its
+// method in methods, its status.
 type requestLabels struct {
-	method, route string
-	status        int
+	route  string
+	method uint8
+	status uint16
+}
+
+// methods are the values of the method label: the methods of HTTP that
+// clients send, and OTHER for the rest, so that the label stays bounded
+// (clients choose the method, and every unknown one would otherwise be a
+// new series).
+var methods = [...]string{"OTHER", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead,
+	http.MethodOptions, http.MethodPatch}
+
+func methodIndex(m string) uint8 {
+	switch m {
+	case http.MethodGet:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodDelete:
+		return 4
+	case http.MethodHead:
+		return 5
+	case http.MethodOptions:
+		return 6
+	case http.MethodPatch:
+		return 7
+	}
+	return 0
 }
 
 type requestChildren struct {
@@ -59,8 +94,7 @@ var durationBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .2
 
 func newMetrics() *metrics {
 	m := &metrics{
-		reg:      prometheus.NewRegistry(),
-		children: make(map[requestLabels]*requestChildren),
+		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "palja_http_requests_total",
 			Help: "HTTP requests answered, by method, route pattern and status.",
@@ -86,15 +120,14 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.rateLimits, m.recomputes, m.dbErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.children.Store(&map[requestLabels]*requestChildren{})
 	return m
 }
 
 // Request counts one answered request and observes its duration.
 func (m *metrics) Request(method, route string, status int, d time.Duration) {
-	k := requestLabels{method: knownMethod(method), route: route, status: status}
-	m.mu.RLock()
-	c := m.children[k]
-	m.mu.RUnlock()
+	k := requestLabels{route: route, method: methodIndex(method), status: uint16(min(max(status, 0), 999))}
+	c := (*m.children.Load())[k]
 	if c == nil {
 		c = m.child(k)
 	}
@@ -106,14 +139,19 @@ func (m *metrics) Request(method, route string, status int, d time.Duration) {
 func (m *metrics) child(k requestLabels) *requestChildren {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.children[k]
-	if c == nil {
-		c = &requestChildren{
-			count:    m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.status)),
-			duration: m.duration.WithLabelValues(k.method, k.route),
-		}
-		m.children[k] = c
+	old := *m.children.Load()
+	if c := old[k]; c != nil {
+		return c
 	}
+	method := methods[k.method]
+	c := &requestChildren{
+		count:    m.requests.WithLabelValues(method, k.route, strconv.Itoa(int(k.status))),
+		duration: m.duration.WithLabelValues(method, k.route),
+	}
+	children := make(map[requestLabels]*requestChildren, len(old)+1)
+	maps.Copy(children, old)
+	children[k] = c
+	m.children.Store(&children)
 	return c
 }
 
@@ -133,15 +171,4 @@ func (m *metrics) handler() http.Handler {
 		Registry:          m.reg, // counts its own failures as promhttp_metric_handler_errors_total
 		EnableOpenMetrics: true,
 	})
-}
-
-// knownMethod keeps the method label bounded: clients choose the method,
-// and every unknown one would otherwise be a new series.
-func knownMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead,
-		http.MethodOptions, http.MethodPatch:
-		return m
-	}
-	return "OTHER"
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -337,5 +338,40 @@ func TestWebPagesHead(t *testing.T) {
 			t.Errorf("%s: GET %d (%d bytes, %q), HEAD %d (%d bytes, %q)", path, get.StatusCode, len(getBody),
 				get.Header.Get("Content-Type"), head.StatusCode, len(headBody), head.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// TestMetricsMethodLabels: the method label is the request's method for the
+// methods of HTTP that clients send, OTHER for any other, and each
+// (method, route, status) is a series of its own.
+func TestMetricsMethodLabels(t *testing.T) {
+	m := newMetrics()
+	for _, method := range []string{"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "BREW", "get", "OTHER"} {
+		m.Request(method, "/v1/profiles", 200, time.Millisecond)
+	}
+	m.Request("GET", "/v1/profiles", 404, time.Millisecond)
+	m.Request("GET", "/healthz", 200, time.Millisecond)
+	want := map[string]float64{"GET /v1/profiles 200": 1, "POST /v1/profiles 200": 1, "PUT /v1/profiles 200": 1,
+		"DELETE /v1/profiles 200": 1, "HEAD /v1/profiles 200": 1, "OPTIONS /v1/profiles 200": 1, "PATCH /v1/profiles 200": 1,
+		"OTHER /v1/profiles 200": 3, "GET /v1/profiles 404": 1, "GET /healthz 200": 1}
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "palja_http_requests_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range s.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			got[l["method"]+" "+l["route"]+" "+l["status"]] = s.GetCounter().GetValue()
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("series %v, want %v", got, want)
 	}
 }
