@@ -1,10 +1,18 @@
 package profile
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/palja/palja/auth"
 )
 
 // TestAppendMasked checks that the Profile writer's masks write what
@@ -79,6 +87,42 @@ func TestETag(t *testing.T) {
 	for v, want := range map[int64]string{1: `"v1"`, 42: `"v42"`, 1234567890123: `"v1234567890123"`} {
 		if got := etag(&Profile{Version: v}); got != want {
 			t.Errorf("etag of version %d = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// TestAccessLogLine checks that an access-log line written with the
+// handler of its (method, route), those two attributes formatted once, is
+// byte for byte the line of one record with all of its attributes, in text
+// and in JSON, for a method that has such a handler and one that has not.
+func TestAccessLogLine(t *testing.T) {
+	at := time.Date(2026, 12, 4, 2, 30, 41, 114000000, time.UTC)
+	for _, format := range []string{"text", "json"} {
+		for _, method := range []string{"PUT", "GET", "BREW"} {
+			var got, want bytes.Buffer
+			newHandler := func(w io.Writer) slog.Handler {
+				if format == "json" {
+					return slog.NewJSONHandler(w, nil)
+				}
+				return slog.NewTextHandler(w, nil)
+			}
+			log := newAccessLog(slog.New(newHandler(&got)))
+			rc := chi.NewRouteContext()
+			rc.RoutePatterns = []string{"/v1/profiles/{ref}"}
+			ri := &reqInfo{route: rc, id: "req_abcdefgh000001", key: &auth.APIKey{ID: "key_ptuP4qt4ZUPqRIGxTyw5"}}
+			ri.ctx = reqContext{Context: context.Background(), ri: ri}
+			r := httptest.NewRequest(method, "/v1/profiles/user_1", nil).WithContext(&ri.ctx)
+			for range 2 { // the handler made, then kept
+				logRequest(log, noMetrics{}, r, 200, at, 1234567*time.Nanosecond)
+				rec := slog.NewRecord(at, slog.LevelInfo, "request", 0)
+				rec.AddAttrs(slog.String("method", method), slog.String("route", "/v1/profiles/{ref}"),
+					slog.Int("status", 200), slog.Duration("duration", 1234567*time.Nanosecond),
+					slog.String("key_id", "key_ptuP4qt4ZUPqRIGxTyw5"), slog.String("request_id", "req_abcdefgh000001"))
+				newHandler(&want).Handle(context.Background(), rec)
+			}
+			if got.String() != want.String() {
+				t.Errorf("%s %s:\n%s\nwant\n%s", format, method, got.String(), want.String())
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -147,7 +148,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // request is logged), in the one context value of the request (see
 // [reqContext]), which chi's router then uses as its own.
 func observe(logger *slog.Logger, metrics Metrics, mux *chi.Mux) http.Handler {
-	noise := newLineLimiter(noiseRate, noiseBurst)
+	log := newAccessLog(logger)
 	routes := sync.Pool{New: func() any { return chi.NewRouteContext() }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -173,7 +174,7 @@ func observe(logger *slog.Logger, metrics Metrics, mux *chi.Mux) http.Handler {
 				}
 			}
 			end := time.Now()
-			logRequest(logger, metrics, noise, r, sw.status, end, end.Sub(start))
+			logRequest(log, metrics, r, sw.status, end, end.Sub(start))
 			routes.Put(rc)
 		}()
 		mux.ServeHTTP(sw, r)
@@ -257,9 +258,73 @@ func (l *lineLimiter) allow(now time.Time) (bool, int64) {
 	return true, l.suppressed.Swap(0)
 }
 
+// accessLog writes the access-log lines. The handler of each (method,
+// route) line is the logger's with those two attributes (the first of the
+// line) formatted once by WithAttrs, so that a line formats the rest only:
+// the same bytes, for a fifth less work.
+type accessLog struct {
+	logger *slog.Logger
+	noise  *lineLimiter
+	// handlers is never changed once published: a new (method, route)
+	// copies it under mu. Only the methods of knownMethods are kept (a
+	// client chooses the method), and [accessLog.handler] makes at most
+	// maxLineHandlers.
+	mu       sync.Mutex
+	handlers atomic.Pointer[map[lineKey]slog.Handler]
+}
+
+type lineKey struct{ method, route string }
+
+// maxLineHandlers bounds the handlers kept: a few methods for each of the
+// API's routes is a few dozen.
+const maxLineHandlers = 256
+
+func newAccessLog(logger *slog.Logger) *accessLog {
+	a := &accessLog{logger: logger, noise: newLineLimiter(noiseRate, noiseBurst)}
+	a.handlers.Store(&map[lineKey]slog.Handler{})
+	return a
+}
+
+// handler returns the handler of the lines of (method, route), with those
+// two attributes, or nil for a method it does not keep.
+func (a *accessLog) handler(method, route string) slog.Handler {
+	k := lineKey{method, route}
+	if h := (*a.handlers.Load())[k]; h != nil {
+		return h
+	}
+	if !knownMethod(method) {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	old := *a.handlers.Load()
+	if h := old[k]; h != nil {
+		return h
+	}
+	if len(old) >= maxLineHandlers {
+		return nil
+	}
+	h := a.logger.Handler().WithAttrs([]slog.Attr{slog.String("method", method), slog.String("route", route)})
+	handlers := make(map[lineKey]slog.Handler, len(old)+1)
+	maps.Copy(handlers, old)
+	handlers[k] = h
+	a.handlers.Store(&handlers)
+	return h
+}
+
+// knownMethod reports whether m is one of the methods of HTTP that clients
+// send.
+func knownMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodPatch:
+		return true
+	}
+	return false
+}
+
 // logRequest writes the access-log line and the request metrics of a
 // request answered at now, after d.
-func logRequest(logger *slog.Logger, metrics Metrics, noise *lineLimiter, r *http.Request, status int, now time.Time, d time.Duration) {
+func logRequest(log *accessLog, metrics Metrics, r *http.Request, status int, now time.Time, d time.Duration) {
 	route := routePattern(r)
 	if status == 0 {
 		status = http.StatusOK
@@ -274,7 +339,7 @@ func logRequest(logger *slog.Logger, metrics Metrics, noise *lineLimiter, r *htt
 	case route == "/metrics" || route == "/healthz" || route == "/readyz":
 		level = slog.LevelDebug // probes and scrapes, every few seconds
 	}
-	if !logger.Enabled(r.Context(), level) {
+	if !log.logger.Enabled(r.Context(), level) {
 		return
 	}
 	keyID := ""
@@ -284,7 +349,7 @@ func logRequest(logger *slog.Logger, metrics Metrics, noise *lineLimiter, r *htt
 	var suppressed int64
 	if keyID == "" && status >= 400 && status < 500 && level >= slog.LevelInfo {
 		var ok bool
-		if ok, suppressed = noise.allow(now); !ok {
+		if ok, suppressed = log.noise.allow(now); !ok {
 			return
 		}
 	}
@@ -293,13 +358,17 @@ func logRequest(logger *slog.Logger, metrics Metrics, noise *lineLimiter, r *htt
 	// (palja's handlers have none) and which costs a runtime.Callers: a
 	// sixth of the line.
 	rec := slog.NewRecord(now, level, "request", 0)
+	h := log.handler(r.Method, route)
+	if h == nil {
+		h = log.logger.Handler()
+		rec.AddAttrs(slog.String("method", r.Method), slog.String("route", route))
+	}
 	rec.AddAttrs(
-		slog.String("method", r.Method), slog.String("route", route),
 		slog.Int("status", status), slog.Duration("duration", d),
 		slog.String("key_id", keyID), slog.String("request_id", requestID(r.Context())),
 	)
 	if suppressed > 0 {
 		rec.AddAttrs(slog.Int64("suppressed", suppressed))
 	}
-	logger.Handler().Handle(r.Context(), rec)
+	h.Handle(r.Context(), rec)
 }
