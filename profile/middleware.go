@@ -221,8 +221,10 @@ func typeName(v any) string { return fmt.Sprintf("%T", v) }
 // routePattern is the chi route of the request ("/v1/profiles/{ref}"): safe
 // to log, unlike the path, which holds a customer's external_id.
 func routePattern(r *http.Request) string {
-	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-		return rc.RoutePattern()
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); p != "" {
+			return p
+		}
 	}
 	return "unmatched"
 }
