@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -124,5 +125,65 @@ func TestAccessLogLine(t *testing.T) {
 				t.Errorf("%s %s:\n%s\nwant\n%s", format, method, got.String(), want.String())
 			}
 		}
+	}
+}
+
+// endless is a body that never ends, counting what is read of it.
+type endless struct{ read int }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	e.read += len(p)
+	return len(p), nil
+}
+
+// failing is a body that fails after a few bytes.
+type failing struct{ done bool }
+
+func (f *failing) Read(p []byte) (int, error) {
+	if f.done {
+		return 0, errors.New("connection reset")
+	}
+	f.done = true
+	return copy(p, "{"), nil
+}
+
+// TestReadBodyBound checks readBody's bound of MaxBodyBytes, with and
+// without a Content-Length: a body of exactly the limit is read whole, one
+// byte more is a 413, an endless body is read no further than one byte past
+// the limit, and a failing read is a 400 naming the body.
+func TestReadBodyBound(t *testing.T) {
+	for _, known := range []bool{true, false} {
+		for _, c := range []struct {
+			size int
+			want error
+		}{{0, nil}, {1, nil}, {MaxBodyBytes - 1, nil}, {MaxBodyBytes, nil}, {MaxBodyBytes + 1, errTooLarge}, {3 * MaxBodyBytes, errTooLarge}} {
+			r := httptest.NewRequest("PUT", "/v1/profiles/x", bytes.NewReader(bytes.Repeat([]byte{' '}, c.size)))
+			r.Header.Set("Content-Type", "application/json")
+			if !known {
+				r.ContentLength = -1 // chunked
+			}
+			var buf bytes.Buffer
+			err := readBody(r, &buf)
+			if err != c.want || err == nil && buf.Len() != c.size {
+				t.Errorf("known length %v, %d bytes: %v after %d bytes, want %v", known, c.size, err, buf.Len(), c.want)
+			}
+		}
+	}
+	e := &endless{}
+	r := httptest.NewRequest("PUT", "/v1/profiles/x", e)
+	r.Header.Set("Content-Type", "application/json")
+	var buf bytes.Buffer
+	if err := readBody(r, &buf); err != errTooLarge || e.read != MaxBodyBytes+1 {
+		t.Errorf("endless body: %v after reading %d bytes, want %v after %d", err, e.read, errTooLarge, MaxBodyBytes+1)
+	}
+	r = httptest.NewRequest("PUT", "/v1/profiles/x", &failing{})
+	r.Header.Set("Content-Type", "application/json")
+	buf.Reset()
+	var ve *ValidationError
+	if err := readBody(r, &buf); !errors.As(err, &ve) || ve.Field != "body" {
+		t.Errorf("failing body: %v, want a validation error of the body", err)
 	}
 }
