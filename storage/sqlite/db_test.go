@@ -354,3 +354,18 @@ func TestOpenErrorContext(t *testing.T) {
 		})
 	}
 }
+
+// TestWALCheckpointPages checks that the writer checkpoints in the small
+// steps sqlWriterPragmas sets.
+func TestWALCheckpointPages(t *testing.T) {
+	db := mustOpen(t)
+	var n int
+	if err := db.w.do(ctx, func(tx *wtx) error {
+		return tx.conn.QueryRowContext(tx.ctx, "PRAGMA wal_autocheckpoint").Scan(&n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != walCheckpointPages {
+		t.Errorf("wal_autocheckpoint %d, want %d", n, walCheckpointPages)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,9 +35,22 @@ const (
 	// A WAL file larger than journal_size_limit is truncated after a
 	// checkpoint, so frames holding old ciphertexts do not linger in a
 	// large file.
-	sqlWAL           = "PRAGMA journal_mode = WAL"
-	sqlWriterPragmas = "PRAGMA journal_size_limit = 4194304"
+	//
+	// The writer checkpoints the WAL into the database file whenever it
+	// holds walCheckpointPages pages (SQLite's default is 1000). A
+	// checkpoint runs inside the COMMIT that crosses the mark, so every
+	// write of that group waits for it: it writes each distinct page of
+	// the WAL to the database file and syncs it. With writes spread over a
+	// large table (a million profiles: almost every page distinct), 1000
+	// pages took 15–20 ms, one group in fifty, and that was the p99 of a
+	// PUT; 100 pages take 2–4 ms, ten times as often, for about the same
+	// throughput (docs/load-testing.md, scale.sh). With one hot profile
+	// the pages repeat and a checkpoint costs little either way.
+	sqlWAL             = "PRAGMA journal_mode = WAL"
+	walCheckpointPages = 100
 )
+
+var sqlWriterPragmas = "PRAGMA journal_size_limit = 4194304; PRAGMA wal_autocheckpoint = " + strconv.Itoa(walCheckpointPages)
 
 // setWAL switches the database to WAL mode. Switching takes an exclusive
 // lock without calling the busy handler, so when several processes open a
