@@ -55,12 +55,14 @@ func (c *rowCache) put(account, ref string, r *profileRow) {
 		c.bytes -= entrySize(k, old)
 		delete(c.m, k)
 	}
-	for k2, e := range c.m { // full: make room, evicting at random
-		if c.bytes+size <= c.max {
-			break
+	if c.bytes+size > c.max {
+		for k2, e := range c.m { // full: make room, evicting at random
+			c.bytes -= entrySize(k2, e)
+			delete(c.m, k2)
+			if c.bytes+size <= c.max {
+				break
+			}
 		}
-		c.bytes -= entrySize(k2, e)
-		delete(c.m, k2)
 	}
 	e := *r
 	c.m[k] = &e
