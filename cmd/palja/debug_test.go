@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -63,4 +64,16 @@ func TestServeWriterMetricsAndProfiler(t *testing.T) {
 		t.Fatalf("profiler on --debug-addr: %v %v", res, err)
 	}
 	res.Body.Close()
+}
+
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != serveGOGC {
+		t.Errorf("GOGC %d with none in the environment, want %d", got, serveGOGC)
+	}
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after tuneGC with GOGC set, want it left alone (100)", got)
+	}
 }

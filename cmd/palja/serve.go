@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -98,6 +99,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer closeLog()
+	tuneGC(getenv)
 
 	// Listen first: a busy port must fail before a one-time key is printed.
 	ln, err := net.Listen("tcp", *addr)
@@ -196,6 +198,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger.Info("stopped")
 	return stopErr
+}
+
+// serveGOGC is the garbage collector's target of serve (Go's default is
+// 100) when the environment sets no GOGC. serve's live heap is small (a
+// few MiB, and at most 64 MiB of row cache), while every request
+// allocates: at 100 the collector ran about every 400 requests, and its
+// work was some 5% of the CPU of a PUT or a 429 under load. At 400 it runs
+// a quarter as often, for a heap of at most five times the live one.
+const serveGOGC = 400
+
+// tuneGC sets serveGOGC, unless GOGC is set.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGOGC)
+	}
 }
 
 // bootstrapKey creates and prints a first API key when the database has none.

@@ -7,9 +7,10 @@
 #   2. put-hot          PUT to one profile (put.lua), unlimited key
 #   3. put-uniform      PUT to one of $PROFILES seeded profiles, uniformly at
 #                       random (uniform.lua), unlimited key
-#   4. 429              put.lua with a key of rate 100 / burst 100: admits
-#                       100 + 100 × T of the T seconds' requests, refuses the
-#                       rest with 429
+#   4. 429              flood.lua (one PUT, sent from wrk's static buffer
+#                       as the baseline's GET is) with a key of rate 100 /
+#                       burst 100: admits 100 + 100 × T of the T seconds'
+#                       requests, refuses the rest with 429
 #   5. pocketbase       PATCH of one record (../shared/bench/peer-pocketbase)
 #   6. baseline-again   the baseline again
 #
@@ -73,7 +74,7 @@ bench baseline "http://$BASE/"
 KEY=$FAST REF=hot bench put-hot "http://$APP" -s "$LUA/put.lua"
 KEY=$FAST N=$PROFILES bench put-uniform "http://$APP" -s "$LUA/uniform.lua"
 sleep 1.2 # the limited key's bucket is full (it is untouched since its create)
-KEY=$LIMITED REF=limited bench 429 "http://$APP" -s "$LUA/put.lua"
+KEY=$LIMITED REF=limited bench 429 "http://$APP" -s "$LUA/flood.lua"
 PATH_=$PB_PATH bench pocketbase "http://$PB" -s ../shared/bench/peer-pocketbase/patch.lua
 bench baseline-again "http://$BASE/"
 
