@@ -37,6 +37,10 @@ size() { # the database and its WAL, in MB
 # measure N: palja serve on the database, uniform PUTs over u0 … u<N-1>.
 measure() {
   local app pid
+  # The seeding leaves hundreds of MB of dirty pages that the kernel
+  # writes back over the next half minute: flush them first, so that the
+  # run's fsyncs do not queue behind that writeback.
+  sync
   app=127.0.0.1:$(free_port)
   start serve.log "$PALJA" serve --addr "$app"
   pid=$last_pid
