@@ -91,10 +91,7 @@ func TestDistributedThreeProcesses(t *testing.T) {
 	for _, p := range ps {
 		p.waitReady()
 	}
-	printed := 0
-	for _, p := range ps {
-		printed += len(keyRE.FindAllString(p.stderr.String(), -1))
-	}
+	printed := len(printedKeys(t, ps...))
 	if printed != 1 {
 		t.Errorf("%d bootstrap keys printed by three instances starting together, want 1", printed)
 	}

@@ -617,8 +617,11 @@ func TestFileModes(t *testing.T) {
 	db := filepath.Join(dir, "p.db")
 	p := launchCmd(t, exec.Command(paljaBinary(t), "serve"), db, freeAddr(t), "PALJA_ENCRYPTION_KEYS=") // the key file too
 	p.waitReady()
-	key := keyRE.FindString(p.stderr.String())
-	c := newAPIClient(p.base(), key)
+	keys := printedKeys(t, p)
+	if len(keys) != 1 {
+		t.Fatalf("want one bootstrap key printed, got %d:\n%s", len(keys), p.stderr.String())
+	}
+	c := newAPIClient(p.base(), keys[0])
 	defer c.close()
 	if r := c.must(t, "POST", "/v1/profiles", `{"name":"김영희","birth_year":1990,"birth_month":5,"birth_day":15,"external_id":"a"}`); r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)

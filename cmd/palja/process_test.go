@@ -230,6 +230,26 @@ func (p *proc) waitReady() {
 	}
 }
 
+// printedKeys waits up to 10 s until the processes' stderr, taken
+// together, holds an API key, and returns every key there. A child writes
+// its bootstrap key before it listens, but the bytes reach p.stderr through
+// os/exec's copying goroutine, which may not have run yet when waitReady
+// returns (CI once read an empty stderr here and sent no key: a 401).
+func printedKeys(t testing.TB, ps ...*proc) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var keys []string
+		for _, p := range ps {
+			keys = append(keys, keyRE.FindAllString(p.stderr.String(), -1)...)
+		}
+		if len(keys) > 0 || time.Now().After(deadline) {
+			return keys
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // kill sends SIGKILL and waits for the process to be gone.
 func (p *proc) kill() {
 	p.t.Helper()
