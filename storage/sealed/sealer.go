@@ -104,6 +104,7 @@ type Row struct {
 func (s *Sealer) SealProfile(buf *Buffers, p *profile.Profile) ([]byte, error) {
 	var err error
 	if buf.payload, err = appendPayload(buf.payload[:0], p); err != nil {
+		clear(buf.payload[:cap(buf.payload)]) // what was encoded before the error, past len too
 		return nil, fmt.Errorf("sealed: seal profile %s: %w", p.ID, err)
 	}
 	buf.ad = AppendProfileAD(buf.ad[:0], p.AccountID, p.ID)

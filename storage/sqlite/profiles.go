@@ -29,6 +29,16 @@ type profileRow struct {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// named reports whether ref names the row: its id, or its external_id.
+// A cached row that ref does not name is another profile's, whose
+// external_id ref once was.
+func (r *profileRow) named(ref string) bool {
+	if profile.IsID(ref) {
+		return r.ID == ref
+	}
+	return r.ExternalID.Valid && r.ExternalID.String == ref
+}
+
 func (r *profileRow) scan(s scanner) error {
 	return s.Scan(&r.Seq, &r.ID, &r.ExternalID, &r.Sealed, &r.Version, &r.CreatedAt, &r.UpdatedAt)
 }
@@ -168,13 +178,13 @@ func (s *ProfileStore) Get(ctx context.Context, account, ref string) (*profile.P
 // The read, fn and the sealing run in the caller's goroutine, on the row
 // as the row cache holds it (see [rowCache]) or as read from the read
 // pool; the writer then stores the result only if the row has not changed
-// since (see [wtx.update]). If it has, fn runs again,
-// on the writer goroutine, on the latest state: fn may run twice, so it
-// must decide from its argument alone, be quick, and not write through the
-// store itself (that would wait for the writer forever); reads are fine.
-// An error of fn's first run on a row read from the table is returned at
-// once (that state was the latest when it was read); on a cached row, fn
-// runs again on a fresh read first.
+// since (see [wtx.update]). If it has, fn runs again, on the writer
+// goroutine, on the latest state. An error of fn's run on a row read from
+// the table is returned at once (that state was the latest when it was
+// read); on a cached row, fn runs again on a fresh read first. So fn may
+// run up to three times (cached, fresh, on the writer): it must decide
+// from its argument alone, be quick, and not write through the store
+// itself (that would wait for the writer forever); reads are fine.
 func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(*profile.Profile) error) (*profile.Profile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -206,12 +216,17 @@ func (s *ProfileStore) prepare(ctx context.Context, account, ref string, fn func
 	buf *sealed.Buffers, u *update, fresh bool) (cached bool, err error) {
 	var r profileRow
 	var p *profile.Profile
-	if !fresh && s.db.rows.get(account, ref, &r) {
+	if !fresh && s.db.rows.get(account, ref, &r) && r.named(ref) {
 		cached = true
 		p, err = s.db.sl.OpenProfile(buf, account, &r.Row)
 	} else {
-		if p, err = s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r); err == nil {
-			s.db.rows.put(account, ref, &r)
+		epoch := s.db.rows.epoch()
+		p, err = s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r)
+		switch {
+		case err == nil:
+			s.db.rows.putSince(epoch, account, ref, &r)
+		case errors.Is(err, profile.ErrNotFound):
+			s.db.rows.drop(account, ref) // an entry that named another row
 		}
 	}
 	if err != nil {
@@ -264,11 +279,10 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 			return fmt.Errorf("sqlite: delete idempotency keys of profile %s: %w", id, err)
 		}
 		tx.scrub = true // the WAL still holds the row's frames
-		// Nor should memory: the cache's ciphertexts of the profile go.
-		tx.db.rows.drop(account, id)
-		if ext.Valid {
-			tx.db.rows.drop(account, ext.String)
-		}
+		// Nor should memory: the cache's ciphertexts of the profile go,
+		// once the delete has committed (after the entries that updates
+		// earlier in the group put there).
+		tx.forget(account, id, ext.String)
 		return nil
 	})
 }

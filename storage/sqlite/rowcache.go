@@ -15,14 +15,20 @@ const rowCacheBytes = 64 << 20
 //
 // An entry may be stale: another process wrote the row, another update's
 // read came late, an external_id moved, the profile was deleted. That
-// costs time, never correctness: the writer's conditional UPDATE finds
-// another version and runs fn again on the row as stored, and an error of
-// fn on a cached state is returned only after a fresh read agrees.
+// costs time, never correctness: an entry that ref does not name (by its
+// own id or external_id) is not used, the writer's conditional UPDATE
+// finds another version (or no row) and then reads ref again and runs fn
+// on the row as stored, and an error of fn on a cached state is returned
+// only after a fresh read agrees. The writer changes the cache only after
+// a commit, in the order of the group's ops.
 type rowCache struct {
 	mu    sync.Mutex
 	m     map[rowKey]*profileRow
 	bytes int
 	max   int // rowCacheBytes but in tests
+	// drops counts the deletes: a row read before one (see [rowCache.putSince])
+	// is not cached, as it may be the deleted profile's.
+	drops uint64
 }
 
 type rowKey struct{ account, ref string }
@@ -41,13 +47,36 @@ func (c *rowCache) get(account, ref string, r *profileRow) bool {
 	return e != nil
 }
 
+// epoch is to be taken before reading a row from the table, for
+// [rowCache.putSince].
+func (c *rowCache) epoch() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.drops
+}
+
+// putSince puts r, read from the table after epoch was taken, unless a
+// profile was deleted since: the read may have come before the delete
+// committed, and the deleted profile's ciphertext must not stay in memory.
+// Deletes are rare, so the reads that lose their entry this way are too.
+func (c *rowCache) putSince(epoch uint64, account, ref string, r *profileRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.drops == epoch {
+		c.putLocked(rowKey{account, ref}, r)
+	}
+}
+
 // put caches r for ref, unless the entry holds a later version of the same
 // profile. r's ciphertext must not change afterwards.
 func (c *rowCache) put(account, ref string, r *profileRow) {
-	k := rowKey{account, ref}
-	size := entrySize(k, r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(rowKey{account, ref}, r)
+}
+
+func (c *rowCache) putLocked(k rowKey, r *profileRow) {
+	size := entrySize(k, r)
 	if old := c.m[k]; old != nil {
 		if old.ID == r.ID && old.Version > r.Version {
 			return
@@ -71,11 +100,27 @@ func (c *rowCache) put(account, ref string, r *profileRow) {
 
 // drop forgets the entry of ref.
 func (c *rowCache) drop(account, ref string) {
-	k := rowKey{account, ref}
 	c.mu.Lock()
+	c.dropLocked(rowKey{account, ref})
+	c.mu.Unlock()
+}
+
+func (c *rowCache) dropLocked(k rowKey) {
 	if e := c.m[k]; e != nil {
 		c.bytes -= entrySize(k, e)
 		delete(c.m, k)
+	}
+}
+
+// deleted forgets the entries of a deleted profile, under its id and its
+// external_id (ext, "" for none), and makes the reads in flight not cache
+// what they read (see [rowCache.putSince]).
+func (c *rowCache) deleted(account, id, ext string) {
+	c.mu.Lock()
+	c.drops++
+	c.dropLocked(rowKey{account, id})
+	if ext != "" {
+		c.dropLocked(rowKey{account, ext})
 	}
 	c.mu.Unlock()
 }

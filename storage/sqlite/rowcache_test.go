@@ -130,3 +130,98 @@ func TestRowCacheBound(t *testing.T) {
 		t.Errorf("bytes %d, entries add up to %d", c.bytes, total)
 	}
 }
+
+// TestRowCacheMovedExternalID moves a profile's external_id in one group,
+// and updates by the old one in later groups: the cache entry that the
+// first update left under the old external_id never names the moved
+// profile, so the update is not found, and once another profile takes the
+// old external_id, the update changes that one and leaves the first alone.
+func TestRowCacheMovedExternalID(t *testing.T) {
+	db := mustOpen(t)
+	acct := newAccount(t, db)
+	a := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("old")})
+	rename := func(name string) func(*profile.Profile) error {
+		return func(q *profile.Profile) error { q.Name = name; return nil }
+	}
+	if _, err := db.Profiles().Update(ctx, acct, "old", rename("Ada2")); err != nil { // cached under "old"
+		t.Fatal(err)
+	}
+	if _, err := db.Profiles().Update(ctx, acct, "old", func(q *profile.Profile) error {
+		ext := "new"
+		q.ExternalID = &ext
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Profiles().Update(ctx, acct, "old", rename("Wrong")); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("update by the external_id the profile moved away from: %v, want ErrNotFound", err)
+	}
+	b := mustCreate(t, db, acct, "Bob", profile.Patch{ExternalID: str("old")})
+	got, err := db.Profiles().Update(ctx, acct, "old", rename("Bob2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != b.ID || got.Name != "Bob2" {
+		t.Errorf("update by the old external_id changed %s (name %q), want the new holder %s", got.ID, got.Name, b.ID)
+	}
+	stored, err := db.Profiles().Get(ctx, acct, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Name != "Ada2" || stored.Version != 3 || stored.ExternalID == nil || *stored.ExternalID != "new" {
+		t.Errorf("the moved profile: name %q version %d external_id %v, want Ada2, 3, new", stored.Name, stored.Version, stored.ExternalID)
+	}
+}
+
+// TestRowCacheDeleteInGroup deletes a profile in the same group as updates
+// of it, by id and by external_id, that come before the delete: once the
+// group has committed, neither ref is cached (the updates' rows were put
+// into the cache after the commit, and the delete's drop came first).
+func TestRowCacheDeleteInGroup(t *testing.T) {
+	db := mustOpen(t)
+	acct := newAccount(t, db)
+	p := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("ada")})
+	rename := func(name string) func(*profile.Profile) error {
+		return func(q *profile.Profile) error { q.Name = name; return nil }
+	}
+	release := holdWriter(t, db)
+	byID := queueUpdate(t, db, acct, p.ID, 1, rename("Bea"))
+	byExt := queueUpdate(t, db, acct, "ada", 2, rename("Cid"))
+	deleted := make(chan error, 1)
+	go func() { deleted <- db.Profiles().Delete(ctx, acct, p.ID, nil) }()
+	waitQueued(t, db, 3)
+	release()
+	for _, c := range []<-chan updateResult{byID, byExt} {
+		if r := <-c; r.err != nil || r.panicked != nil {
+			t.Fatalf("update: %v %v", r.err, r.panicked)
+		}
+	}
+	if err := <-deleted; err != nil {
+		t.Fatal(err)
+	}
+	var r profileRow
+	for _, ref := range []string{p.ID, "ada"} {
+		if db.rows.get(acct, ref, &r) {
+			t.Errorf("%s still cached (version %d) after a delete in the same group", ref, r.Version)
+		}
+	}
+}
+
+// TestRowCacheDeleteRacesRead: an update's read from the read pool that
+// began before a delete committed does not put the deleted profile's
+// ciphertext back into the cache.
+func TestRowCacheDeleteRacesRead(t *testing.T) {
+	db := mustOpen(t)
+	acct := newAccount(t, db)
+	p := mustCreate(t, db, acct, "Ada", profile.Patch{})
+	epoch := db.rows.epoch()
+	if err := db.Profiles().Delete(ctx, acct, p.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	var r profileRow
+	r.ID, r.Version, r.Sealed = p.ID, 1, []byte("sealed")
+	db.rows.putSince(epoch, acct, p.ID, &r) // the read that began before
+	if db.rows.get(acct, p.ID, &r) {
+		t.Error("a read older than the delete put the deleted profile into the cache")
+	}
+}

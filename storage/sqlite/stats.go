@@ -12,8 +12,9 @@ var CommitBounds = [...]float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0
 // WriterStats is what the writer has done since [Open], for metrics: how
 // many groups (transactions) it committed or failed, how many write ops
 // they held (Ops/Groups is the mean group size: how many writes shared one
-// fsync), and how long the groups took from BEGIN to the end of COMMIT,
-// fsync and checkpoints included.
+// fsync), and how long the writer spent on each group: running its ops,
+// BEGIN to the end of COMMIT with its fsync, a checkpoint if one ran, and
+// answering the ops (failed groups too).
 type WriterStats struct {
 	Groups, Ops int64
 	// Commits[i] counts the groups that took at most CommitBounds[i]

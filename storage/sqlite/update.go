@@ -13,8 +13,9 @@ import (
 
 // An update is a profile update of [ProfileStore.Update], prepared in the
 // caller's goroutine so that the writer, which all writes wait for, does
-// as little as it can: the row is read from the read pool and opened, fn
-// applied and the result sealed there, in parallel with other requests.
+// as little as it can: the row is taken from the row cache or read from
+// the read pool and opened, fn applied and the result sealed there, in
+// parallel with other requests.
 // The writer then only stores the ciphertext, if the row still has the
 // version that was read; if not, it runs fn again on the latest state.
 type update struct {
@@ -44,24 +45,73 @@ type latest struct {
 	pending bool
 }
 
-// A cacheWrite is a row as an update op wrote it, for the [rowCache] once
-// the transaction has committed.
-type cacheWrite struct {
+// A cacheChange is what a write op of the transaction does to the
+// [rowCache] once the transaction has committed (never before: a group
+// that is rolled back changes nothing there either), in the order of the
+// ops: put row under ref, forget ref, or forget a deleted profile.
+type cacheChange struct {
 	account, ref string
 	row          profileRow
+	kind         cacheChangeKind
 }
 
+type cacheChangeKind uint8
+
+const (
+	cachePut cacheChangeKind = iota
+	cacheDrop
+	cacheDeleted // ref is the profile's id, row.ExternalID its external_id
+)
+
 // remember records the row seq as p, sealed into ciphertext, was written,
-// for the row cache after the commit.
+// for the row cache after the commit. When ref no longer names p (its
+// external_id moved away from ref), the entry of ref is dropped instead:
+// it must never lead an update by ref to this row.
 func (tx *wtx) remember(ref string, seq int64, p *profile.Profile, ciphertext []byte) {
-	c := cacheWrite{account: p.AccountID, ref: ref}
+	c := cacheChange{account: p.AccountID, ref: ref}
+	if !names(p, ref) {
+		c.kind = cacheDrop
+		tx.cacheChanges = append(tx.cacheChanges, c)
+		return
+	}
 	c.row.Seq = seq
 	c.row.ID, c.row.Sealed, c.row.Version = p.ID, bytes.Clone(ciphertext), p.Version
 	if p.ExternalID != nil {
 		c.row.ExternalID = sql.NullString{String: *p.ExternalID, Valid: true}
 	}
 	c.row.CreatedAt, c.row.UpdatedAt = p.CreatedAt.Unix(), p.UpdatedAt.Unix()
-	tx.cacheWrites = append(tx.cacheWrites, c)
+	tx.cacheChanges = append(tx.cacheChanges, c)
+}
+
+// forget records that the profile id (external_id ext, "" for none) was
+// deleted, for the row cache after the commit.
+func (tx *wtx) forget(account, id, ext string) {
+	c := cacheChange{account: account, ref: id, kind: cacheDeleted}
+	c.row.ExternalID.String = ext
+	tx.cacheChanges = append(tx.cacheChanges, c)
+}
+
+// applyCacheChanges makes the changes of a committed transaction to the
+// row cache, and forgets them.
+func (tx *wtx) applyCacheChanges() {
+	rows := tx.db.rows
+	for i := range tx.cacheChanges {
+		c := &tx.cacheChanges[i]
+		switch c.kind {
+		case cachePut:
+			rows.put(c.account, c.ref, &c.row)
+		case cacheDrop:
+			rows.drop(c.account, c.ref)
+		case cacheDeleted:
+			rows.deleted(c.account, c.ref, c.row.ExternalID.String)
+		}
+	}
+	tx.discardCacheChanges()
+}
+
+func (tx *wtx) discardCacheChanges() {
+	clear(tx.cacheChanges)
+	tx.cacheChanges = tx.cacheChanges[:0]
 }
 
 // bufPool holds the sealing scratch space of [ProfileStore.Update]'s
@@ -78,9 +128,11 @@ var bufPool = sync.Pool{New: func() any { return new(sealed.Buffers) }}
 //   - when it does not, the row is read again by ref and opened, and fn runs
 //     on it, as if nothing had been prepared.
 //
-// So fn always decides on the latest state, and no update is lost; fn may
-// run twice (the second run's error is then the one returned). On an error
-// nothing of u is written.
+// So fn always decides on the latest state, and no update is lost (the
+// error of fn's last run is the one returned). On an error nothing of u is
+// written, and the transaction goes on for the other ops of the group,
+// unless the error was writing their pending states, or SQLite rolled the
+// transaction back: then [wtx.broken] is set, and the group fails.
 func (tx *wtx) update(u *update) error {
 	if l := tx.latest[u.seq]; l != nil && names(l.p, u.ref) {
 		return tx.rebase(u, l)
@@ -92,8 +144,11 @@ func (tx *wtx) update(u *update) error {
 		}
 	}
 	// The row changed since it was read, or ref may now name another
-	// row: read it again, with every pending change written first.
+	// row: read it again, with every pending change written first. Those
+	// are earlier ops' changes, already counted as done: if they cannot
+	// be written, the group fails.
 	if err := tx.flush(); err != nil {
+		tx.broken = err
 		return err
 	}
 	p, row, err := tx.get(u.account, u.ref)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -244,5 +245,73 @@ func TestUpdateGroupOrder(t *testing.T) {
 	check("update after the delete", afterDelete, 0, profile.ErrNotFound)
 	if _, err := db.Profiles().Get(ctx, acct, p.ID); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("after the group: %v, want the profile deleted", err)
+	}
+}
+
+// TestUpdateStatementError runs, in one group, updates of two profiles
+// around one whose UPDATE fails inside SQLite (a temporary trigger on the
+// writer's connection): with RAISE(ABORT) SQLite undoes that statement
+// alone, so only that update fails and the others are stored; with
+// RAISE(ROLLBACK) SQLite rolls back the whole transaction, so every
+// update of the group fails and none is stored. Either way the writer
+// goes on: neither is an error of writing the file.
+func TestUpdateStatementError(t *testing.T) {
+	for _, raise := range []string{"ABORT", "ROLLBACK"} {
+		t.Run(raise, func(t *testing.T) {
+			db := mustOpen(t)
+			acct := newAccount(t, db)
+			x := mustCreate(t, db, acct, "Ada", profile.Patch{})
+			y := mustCreate(t, db, acct, "Bob", profile.Patch{})
+			if err := db.w.do(ctx, func(tx *wtx) error {
+				_, err := tx.conn.ExecContext(tx.ctx, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
+					WHEN OLD.id = '%s' BEGIN SELECT RAISE(%s, 'boom'); END`, y.ID, raise))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			rename := func(name string) func(*profile.Profile) error {
+				return func(q *profile.Profile) error { q.Name = name; return nil }
+			}
+			release := holdWriter(t, db)
+			before := queueUpdate(t, db, acct, x.ID, 1, rename("Ada2"))
+			failing := queueUpdate(t, db, acct, y.ID, 2, rename("Bob2"))
+			after := queueUpdate(t, db, acct, x.ID, 3, rename("Ada3"))
+			release()
+			rb, rf, ra := <-before, <-failing, <-after
+			if rf.err == nil || !strings.Contains(rf.err.Error(), "boom") {
+				t.Errorf("the update the trigger refuses: %v, want the trigger's error", rf.err)
+			}
+			wantName, wantVersion := "Ada3", int64(3)
+			if raise == "ROLLBACK" {
+				for _, r := range []updateResult{rb, ra} {
+					if r.err == nil {
+						t.Errorf("an update of a group that SQLite rolled back answered version %d, want an error", r.p.Version)
+					}
+				}
+				wantName, wantVersion = "Ada", 1
+			} else if rb.err != nil || ra.err != nil {
+				t.Errorf("the other updates of the group: %v, %v; want both stored", rb.err, ra.err)
+			}
+			for _, c := range []struct {
+				id, name string
+				version  int64
+			}{{x.ID, wantName, wantVersion}, {y.ID, "Bob", 1}} {
+				got, err := db.Profiles().Get(ctx, acct, c.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Name != c.name || got.Version != c.version {
+					t.Errorf("stored %q version %d, want %q version %d", got.Name, got.Version, c.name, c.version)
+				}
+			}
+			select {
+			case <-db.Failed():
+				t.Fatal("the writer stopped after an error that is not one of writing")
+			default:
+			}
+			if got, err := db.Profiles().Update(ctx, acct, x.ID, rename("Ada4")); err != nil || got.Name != "Ada4" {
+				t.Errorf("an update after the group: %v", err)
+			}
+		})
 	}
 }

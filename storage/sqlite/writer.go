@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/palja/palja/storage/sealed"
 )
 
@@ -27,10 +29,10 @@ var ErrWriterFailed = errors.New("sqlite: a commit failed with an I/O error; no 
 // handed to its goroutine, which commits them in groups: while one commit
 // (and its fsync) is in flight, the ops that arrive queue up, and the next
 // transaction takes all of them at once. Each op runs inside its own
-// SAVEPOINT, or is a single statement (the prepared updates of
-// [wtx.update]), so one failing op is rolled back alone; the ops of a group are
-// answered only after the COMMIT that holds them, and a failed COMMIT fails
-// all of them. With synchronous=FULL every acknowledged write is on disk,
+// SAVEPOINT, or writes its own change with a single statement (the
+// prepared updates of [wtx.update]), so one failing op is rolled back
+// alone; the ops of a group are answered only after the COMMIT that holds
+// them, and a failed COMMIT fails all of them. With synchronous=FULL every acknowledged write is on disk,
 // yet the cost of a sync is shared by the whole group.
 type writer struct {
 	conn  *sql.Conn
@@ -84,9 +86,13 @@ type wtx struct {
 	// is emptied before and after every other op, and after the
 	// transaction.
 	latest map[int64]*latest
-	// cacheWrites are the rows that update ops wrote, put into the row
-	// cache once the transaction has committed.
-	cacheWrites []cacheWrite
+	// broken is set by an update op when the group cannot commit: writing
+	// the pending states of earlier ops failed (see [wtx.flush]), or SQLite
+	// rolled the transaction back after its error.
+	broken error
+	// cacheChanges are what the ops did to rows that the row cache may
+	// hold, made there once the transaction has committed.
+	cacheChanges []cacheChange
 }
 
 func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
@@ -111,7 +117,8 @@ func newWriter(db *DB, conn *sql.Conn, queue int) *writer {
 // whole transaction, and with it the ops of other callers.
 //
 // A panic in fn is re-raised in the caller's goroutine after its savepoint
-// has been rolled back.
+// has been rolled back (a lone op has none: then the whole transaction
+// is).
 func (w *writer) do(ctx context.Context, fn func(*wtx) error) error {
 	return w.submit(ctx, fn, nil)
 }
@@ -219,16 +226,22 @@ func (w *writer) commit(batch []*op) {
 	}
 	defer func() {
 		clear(tx.latest)
-		clear(tx.cacheWrites)
-		tx.cacheWrites = tx.cacheWrites[:0]
+		tx.discardCacheChanges() // of a group rolled back
+		tx.broken = nil
 	}()
 	for _, o := range batch {
 		if o.upd != nil {
-			// One statement, or none (see [wtx.update]): no savepoint
-			// needed. An error of SQLite's own leaves the transaction in
-			// doubt, so it fails the group.
-			if o.err = w.call(o); o.err != nil && isSQLiteError(o.err) {
-				w.abort(batch, o.err)
+			// No savepoint needed: an update op writes its row with one
+			// statement, which SQLite undoes alone if it fails. It may
+			// also write the pending states of earlier ops first; if that
+			// fails, or SQLite rolled back the whole transaction after
+			// an error, the group fails (see [wtx.broken]).
+			o.err = w.call(o)
+			if o.err != nil && tx.broken == nil && isSQLiteError(o.err) && !tx.inTransaction() {
+				tx.broken = o.err
+			}
+			if err := tx.broken; err != nil {
+				w.rollback(batch, err)
 				return
 			}
 			continue
@@ -274,10 +287,7 @@ func (w *writer) commit(batch []*op) {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
-	for i := range tx.cacheWrites {
-		c := &tx.cacheWrites[i]
-		tx.db.rows.put(c.account, c.ref, &c.row)
-	}
+	tx.applyCacheChanges()
 	if tx.scrub {
 		w.scrubWAL()
 	}
@@ -339,19 +349,41 @@ func (w *writer) call(o *op) (err error) {
 }
 
 // abort rolls the transaction back and fails with err every op that had
-// succeeded so far (ops that failed keep their own error). err nil only
-// rolls back.
+// succeeded so far, or not run yet (ops that failed keep their own error).
+// err nil only rolls back. An I/O error of err, met at a commit, a
+// savepoint or a flush, stops the writer (see [writer.fail]).
 func (w *writer) abort(batch []*op, err error) {
+	w.rollback(batch, err)
+	if isIOError(err) {
+		w.fail(err)
+	}
+}
+
+// rollback is abort without stopping the writer: for the error of an
+// update op, which stops it only if it is an error of writing, and then
+// has already (see [writer.call]).
+func (w *writer) rollback(batch []*op, err error) {
 	w.st[stRollback].ExecContext(w.tx.ctx) // fails harmlessly if SQLite already rolled back
 	if err == nil {
 		return
-	}
-	if isIOError(err) {
-		w.fail(err)
 	}
 	for _, o := range batch {
 		if o.err == nil {
 			o.err = err
 		}
 	}
+}
+
+// inTransaction reports whether the writer's connection is still in the
+// group's transaction: after some errors (an I/O error, a full disk, no
+// memory, a trigger's RAISE(ROLLBACK)) SQLite rolls it back by itself.
+func (tx *wtx) inTransaction() bool {
+	in := true
+	tx.conn.Raw(func(dc any) error {
+		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
+			in = !c.AutoCommit()
+		}
+		return nil
+	})
+	return in
 }
