@@ -231,23 +231,25 @@ func (p *proc) waitReady() {
 }
 
 // printedKeys waits up to 10 s until the processes' stderr, taken
-// together, holds an API key, and returns every key there. A child writes
-// its bootstrap key before it listens, but the bytes reach p.stderr through
-// os/exec's copying goroutine, which may not have run yet when waitReady
-// returns (CI once read an empty stderr here and sent no key: a 401).
+// together, holds an API key, then 200 ms more for any other key to
+// arrive, and returns every key there. A child writes its bootstrap key
+// before it listens, but the bytes reach p.stderr through os/exec's
+// copying goroutine, which may not have run yet when waitReady returns
+// (CI once read an empty stderr here and sent no key: a 401).
 func printedKeys(t testing.TB, ps ...*proc) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	keys := func() []string {
 		var keys []string
 		for _, p := range ps {
 			keys = append(keys, keyRE.FindAllString(p.stderr.String(), -1)...)
 		}
-		if len(keys) > 0 || time.Now().After(deadline) {
-			return keys
-		}
+		return keys
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(keys()) == 0 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+	time.Sleep(200 * time.Millisecond)
+	return keys()
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

@@ -209,6 +209,10 @@ func (s *ProfileStore) Update(ctx context.Context, account, ref string, fn func(
 	return u.result, nil
 }
 
+// testHookPrepareRead, when set by a test, runs in prepare between a read
+// from the read pool and the row cache's put of what it read.
+var testHookPrepareRead func()
+
 // prepare reads the row named by ref, from the row cache unless fresh,
 // runs fn on it and seals the result into u; it reports whether the row
 // came from the cache.
@@ -222,6 +226,9 @@ func (s *ProfileStore) prepare(ctx context.Context, account, ref string, fn func
 	} else {
 		epoch := s.db.rows.epoch()
 		p, err = s.db.get(noCancel(ctx), &s.db.rs, buf, account, ref, &r)
+		if testHookPrepareRead != nil {
+			testHookPrepareRead()
+		}
 		switch {
 		case err == nil:
 			s.db.rows.putSince(epoch, account, ref, &r)
@@ -279,10 +286,12 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 			return fmt.Errorf("sqlite: delete idempotency keys of profile %s: %w", id, err)
 		}
 		tx.scrub = true // the WAL still holds the row's frames
-		// Nor should memory: the cache's ciphertexts of the profile go,
-		// once the delete has committed (after the entries that updates
-		// earlier in the group put there).
-		tx.forget(account, id, ext.String)
+		// Nor should memory: this process's row cache forgets the
+		// profile's ciphertexts once the delete has committed (after the
+		// entries that updates earlier in the group put there). Another
+		// process's cache keeps its entries until they are evicted or an
+		// update finds the row gone.
+		tx.forget(account, id)
 		return nil
 	})
 }

@@ -29,11 +29,18 @@ type rowCache struct {
 	// drops counts the deletes: a row read before one (see [rowCache.putSince])
 	// is not cached, as it may be the deleted profile's.
 	drops uint64
+	// aliases holds, by profile id, the keys other than its id under which
+	// a row of that profile is cached: its external_id, and any it had
+	// before (an entry that a late read put back), so that a delete finds
+	// them all.
+	aliases map[string][]rowKey
 }
 
 type rowKey struct{ account, ref string }
 
-func newRowCache() *rowCache { return &rowCache{m: make(map[rowKey]*profileRow), max: rowCacheBytes} }
+func newRowCache() *rowCache {
+	return &rowCache{m: make(map[rowKey]*profileRow), aliases: make(map[string][]rowKey), max: rowCacheBytes}
+}
 
 // get copies the row cached for ref into r. The ciphertext is shared:
 // entries are replaced, never changed.
@@ -78,16 +85,21 @@ func (c *rowCache) put(account, ref string, r *profileRow) {
 func (c *rowCache) putLocked(k rowKey, r *profileRow) {
 	size := entrySize(k, r)
 	if old := c.m[k]; old != nil {
-		if old.ID == r.ID && old.Version > r.Version {
+		if old.ID == r.ID {
+			if old.Version > r.Version {
+				return
+			}
+			// The same profile's newer row: its place in aliases stays.
+			c.bytes += size - entrySize(k, old)
+			e := *r
+			c.m[k] = &e
 			return
 		}
-		c.bytes -= entrySize(k, old)
-		delete(c.m, k)
+		c.removeLocked(k, old)
 	}
 	if c.bytes+size > c.max {
 		for k2, e := range c.m { // full: make room, evicting at random
-			c.bytes -= entrySize(k2, e)
-			delete(c.m, k2)
+			c.removeLocked(k2, e)
 			if c.bytes+size <= c.max {
 				break
 			}
@@ -96,37 +108,65 @@ func (c *rowCache) putLocked(k rowKey, r *profileRow) {
 	e := *r
 	c.m[k] = &e
 	c.bytes += size
+	if k.ref != r.ID {
+		c.aliases[r.ID] = append(c.aliases[r.ID], k)
+	}
+}
+
+// removeLocked removes e, the entry of k.
+func (c *rowCache) removeLocked(k rowKey, e *profileRow) {
+	c.bytes -= entrySize(k, e)
+	delete(c.m, k)
+	if k.ref == e.ID {
+		return
+	}
+	keys := c.aliases[e.ID]
+	for i, k2 := range keys {
+		if k2 == k {
+			keys[i] = keys[len(keys)-1]
+			keys = keys[:len(keys)-1]
+			break
+		}
+	}
+	if len(keys) == 0 {
+		delete(c.aliases, e.ID)
+	} else {
+		c.aliases[e.ID] = keys
+	}
 }
 
 // drop forgets the entry of ref.
 func (c *rowCache) drop(account, ref string) {
+	k := rowKey{account, ref}
 	c.mu.Lock()
-	c.dropLocked(rowKey{account, ref})
-	c.mu.Unlock()
-}
-
-func (c *rowCache) dropLocked(k rowKey) {
 	if e := c.m[k]; e != nil {
-		c.bytes -= entrySize(k, e)
-		delete(c.m, k)
-	}
-}
-
-// deleted forgets the entries of a deleted profile, under its id and its
-// external_id (ext, "" for none), and makes the reads in flight not cache
-// what they read (see [rowCache.putSince]).
-func (c *rowCache) deleted(account, id, ext string) {
-	c.mu.Lock()
-	c.drops++
-	c.dropLocked(rowKey{account, id})
-	if ext != "" {
-		c.dropLocked(rowKey{account, ext})
+		c.removeLocked(k, e)
 	}
 	c.mu.Unlock()
+}
+
+// deleted forgets every entry of the profile id, deleted: under its id,
+// its external_id, and any external_id it had before; and it makes the
+// reads in flight not cache what they read (see [rowCache.putSince]).
+func (c *rowCache) deleted(account, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.drops++
+	if k := (rowKey{account, id}); c.m[k] != nil {
+		c.removeLocked(k, c.m[k])
+	}
+	for len(c.aliases[id]) > 0 {
+		k := c.aliases[id][0]
+		c.removeLocked(k, c.m[k])
+	}
 }
 
 // entrySize is about what an entry costs: its strings, its ciphertext,
 // the map's slot and the row.
 func entrySize(k rowKey, r *profileRow) int {
-	return len(k.account) + len(k.ref) + len(r.ID) + len(r.ExternalID.String) + len(r.Sealed) + 160
+	n := len(k.account) + len(k.ref) + len(r.ID) + len(r.ExternalID.String) + len(r.Sealed) + 160
+	if k.ref != r.ID {
+		n += 64 // its place in aliases
+	}
+	return n
 }

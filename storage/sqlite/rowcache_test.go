@@ -122,6 +122,32 @@ func TestRowCacheBound(t *testing.T) {
 	if c.get("acct", "prf_999", &r); r.Version != 5 {
 		t.Errorf("version %d cached, want 5: an older read replaced a newer write", r.Version)
 	}
+	// Entries under external_ids, some replaced by other profiles, all
+	// through evictions: aliases holds exactly the entries not under
+	// their id.
+	for i := range 3000 {
+		r := profileRow{Seq: int64(i)}
+		r.ID, r.Sealed, r.Version = fmt.Sprintf("prf_%d", i%700), sealed, int64(i)
+		c.put("acct", fmt.Sprintf("ext_%d", i%500), &r)
+	}
+	aliased := 0
+	for k, e := range c.m {
+		if k.ref != e.ID {
+			aliased++
+		}
+	}
+	listed := 0
+	for id, keys := range c.aliases {
+		for _, k := range keys {
+			if e := c.m[k]; e == nil || e.ID != id {
+				t.Errorf("aliases[%s] lists %s, which holds %v", id, k.ref, e)
+			}
+		}
+		listed += len(keys)
+	}
+	if listed != aliased {
+		t.Errorf("aliases lists %d keys, %d entries are not under their id", listed, aliased)
+	}
 	total := 0
 	for k, e := range c.m {
 		total += entrySize(k, e)
@@ -153,6 +179,10 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	var r profileRow
+	if db.rows.get(acct, "old", &r) {
+		t.Errorf("the move left an entry under the old external_id (profile %s, version %d)", r.ID, r.Version)
+	}
 	if _, err := db.Profiles().Update(ctx, acct, "old", rename("Wrong")); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("update by the external_id the profile moved away from: %v, want ErrNotFound", err)
 	}
@@ -170,6 +200,25 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 	}
 	if stored.Name != "Ada2" || stored.Version != 3 || stored.ExternalID == nil || *stored.ExternalID != "new" {
 		t.Errorf("the moved profile: name %q version %d external_id %v, want Ada2, 3, new", stored.Name, stored.Version, stored.ExternalID)
+	}
+
+	// However an entry came to be under a ref that does not name its row
+	// (here: put there by hand, the row as stored), an update by that ref
+	// does not use it: with its version current, it would be stored.
+	if _, err := db.Profiles().Update(ctx, acct, a.ID, func(*profile.Profile) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !db.rows.get(acct, a.ID, &r) || r.Version != 4 {
+		t.Fatalf("profile %s not cached at version 4", a.ID)
+	}
+	db.rows.put(acct, "elsewhere", &r)
+	if _, err := db.Profiles().Update(ctx, acct, "elsewhere", rename("Wrong")); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("update by a ref whose cache entry is another profile's: %v, want ErrNotFound", err)
+	}
+	if stored, err := db.Profiles().Get(ctx, acct, a.ID); err != nil {
+		t.Error(err)
+	} else if stored.Version != 4 {
+		t.Errorf("the profile of that entry is at version %d, want it unchanged at 4", stored.Version)
 	}
 }
 
@@ -208,20 +257,66 @@ func TestRowCacheDeleteInGroup(t *testing.T) {
 }
 
 // TestRowCacheDeleteRacesRead: an update's read from the read pool that
-// began before a delete committed does not put the deleted profile's
-// ciphertext back into the cache.
+// began before a delete committed (here: the delete runs between the read
+// and the cache's put) does not put the deleted profile's ciphertext into
+// the cache; the update is then not found.
 func TestRowCacheDeleteRacesRead(t *testing.T) {
 	db := mustOpen(t)
 	acct := newAccount(t, db)
 	p := mustCreate(t, db, acct, "Ada", profile.Patch{})
-	epoch := db.rows.epoch()
+	testHookPrepareRead = func() {
+		testHookPrepareRead = nil
+		if err := db.Profiles().Delete(ctx, acct, p.ID, nil); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { testHookPrepareRead = nil }()
+	runs := 0
+	_, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error {
+		runs++
+		var r profileRow
+		if runs == 1 && db.rows.get(acct, p.ID, &r) {
+			t.Errorf("a read older than the delete put the deleted profile into the cache (version %d)", r.Version)
+		}
+		return nil
+	})
+	if !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("update of a profile deleted after its read: %v, want ErrNotFound", err)
+	}
+}
+
+// TestRowCacheDeleteFormerExternalID deletes a profile whose cache entries
+// include one under an external_id it no longer has (an entry put by a
+// read that came late): the delete removes that one too.
+func TestRowCacheDeleteFormerExternalID(t *testing.T) {
+	db := mustOpen(t)
+	acct := newAccount(t, db)
+	p := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("x")})
+	if _, err := db.Profiles().Update(ctx, acct, "x", func(q *profile.Profile) error { q.Name = "Bea"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var late profileRow
+	if !db.rows.get(acct, "x", &late) {
+		t.Fatal("not cached under its external_id")
+	}
+	if _, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error {
+		ext := "y"
+		q.ExternalID = &ext
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.rows.put(acct, "x", &late) // the late read of "x", after the move
 	if err := db.Profiles().Delete(ctx, acct, p.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	var r profileRow
-	r.ID, r.Version, r.Sealed = p.ID, 1, []byte("sealed")
-	db.rows.putSince(epoch, acct, p.ID, &r) // the read that began before
-	if db.rows.get(acct, p.ID, &r) {
-		t.Error("a read older than the delete put the deleted profile into the cache")
+	for _, ref := range []string{p.ID, "x", "y"} {
+		if db.rows.get(acct, ref, &r) {
+			t.Errorf("%s still cached (version %d) after the profile was deleted", ref, r.Version)
+		}
+	}
+	if len(db.rows.aliases) != 0 || len(db.rows.m) != 0 || db.rows.bytes != 0 {
+		t.Errorf("after the delete: %d aliases, %d entries, %d bytes, want none", len(db.rows.aliases), len(db.rows.m), db.rows.bytes)
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -60,7 +61,7 @@ type cacheChangeKind uint8
 const (
 	cachePut cacheChangeKind = iota
 	cacheDrop
-	cacheDeleted // ref is the profile's id, row.ExternalID its external_id
+	cacheDeleted // ref is the profile's id
 )
 
 // remember records the row seq as p, sealed into ciphertext, was written,
@@ -83,12 +84,10 @@ func (tx *wtx) remember(ref string, seq int64, p *profile.Profile, ciphertext []
 	tx.cacheChanges = append(tx.cacheChanges, c)
 }
 
-// forget records that the profile id (external_id ext, "" for none) was
-// deleted, for the row cache after the commit.
-func (tx *wtx) forget(account, id, ext string) {
-	c := cacheChange{account: account, ref: id, kind: cacheDeleted}
-	c.row.ExternalID.String = ext
-	tx.cacheChanges = append(tx.cacheChanges, c)
+// forget records that the profile id was deleted, for the row cache after
+// the commit.
+func (tx *wtx) forget(account, id string) {
+	tx.cacheChanges = append(tx.cacheChanges, cacheChange{account: account, ref: id, kind: cacheDeleted})
 }
 
 // applyCacheChanges makes the changes of a committed transaction to the
@@ -103,7 +102,7 @@ func (tx *wtx) applyCacheChanges() {
 		case cacheDrop:
 			rows.drop(c.account, c.ref)
 		case cacheDeleted:
-			rows.deleted(c.account, c.ref, c.row.ExternalID.String)
+			rows.deleted(c.account, c.ref)
 		}
 	}
 	tx.discardCacheChanges()
@@ -149,10 +148,16 @@ func (tx *wtx) update(u *update) error {
 	// be written, the group fails.
 	if err := tx.flush(); err != nil {
 		tx.broken = err
-		return err
+		return othersError(err) // err names the profile of the pending state
 	}
 	p, row, err := tx.get(u.account, u.ref)
 	if err != nil {
+		if errors.Is(err, profile.ErrNotFound) {
+			// The entry u was prepared on, if it came from the cache, names
+			// no row any more. Forgetting it at once is safe: a drop never
+			// makes the cache wrong, whether or not the group commits.
+			tx.db.rows.drop(u.account, u.ref)
+		}
 		return err
 	}
 	if err := sealed.Update(p, u.account, tx.db.now(), u.fn); err != nil {

@@ -315,3 +315,63 @@ func TestUpdateStatementError(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateFlushError: in one group, two updates of x (the second is
+// coalesced onto the first, its state pending) and a stale update of z,
+// which writes the pending state of x before it reads z again; a trigger
+// refuses that write. The updates of x were answered from that state, so
+// the whole group fails: none of the three is stored, and the writer goes
+// on.
+func TestUpdateFlushError(t *testing.T) {
+	h1 := mustOpen(t)
+	h2 := OpenSecond(t, h1)
+	acct := newAccount(t, h1)
+	x := mustCreate(t, h1, acct, "Ada", profile.Patch{})
+	z := mustCreate(t, h1, acct, "Zed", profile.Patch{})
+	rename := func(name string) func(*profile.Profile) error {
+		return func(q *profile.Profile) error { q.Name = name; return nil }
+	}
+	if _, err := h1.Profiles().Update(ctx, acct, z.ID, rename("Zed2")); err != nil { // h1 caches z at 2
+		t.Fatal(err)
+	}
+	if _, err := h2.Profiles().Update(ctx, acct, z.ID, rename("Zed3")); err != nil { // z is at 3
+		t.Fatal(err)
+	}
+	if err := h1.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.conn.ExecContext(tx.ctx, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
+			WHEN OLD.id = '%s' AND NEW.version = 3 BEGIN SELECT RAISE(ABORT, 'boom'); END`, x.ID))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	release := holdWriter(t, h1)
+	first := queueUpdate(t, h1, acct, x.ID, 1, rename("Ada2"))
+	second := queueUpdate(t, h1, acct, x.ID, 2, rename("Ada3"))
+	stale := queueUpdate(t, h1, acct, z.ID, 3, rename("Zed4"))
+	release()
+	for name, c := range map[string]<-chan updateResult{"first update of x": first, "second update of x": second, "stale update of z": stale} {
+		if r := <-c; r.err == nil {
+			t.Errorf("%s answered version %d of a group whose write of x failed, want an error", name, r.p.Version)
+		}
+	}
+	for _, c := range []struct {
+		id, name string
+		version  int64
+	}{{x.ID, "Ada", 1}, {z.ID, "Zed3", 3}} {
+		got, err := h1.Profiles().Get(ctx, acct, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != c.name || got.Version != c.version {
+			t.Errorf("stored %q version %d, want %q version %d", got.Name, got.Version, c.name, c.version)
+		}
+	}
+	select {
+	case <-h1.Failed():
+		t.Fatal("the writer stopped after an error that is not one of writing")
+	default:
+	}
+	if got, err := h1.Profiles().Update(ctx, acct, z.ID, rename("Zed5")); err != nil || got.Version != 4 {
+		t.Errorf("an update after the group: %v", err)
+	}
+}

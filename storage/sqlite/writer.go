@@ -237,11 +237,11 @@ func (w *writer) commit(batch []*op) {
 			// fails, or SQLite rolled back the whole transaction after
 			// an error, the group fails (see [wtx.broken]).
 			o.err = w.call(o)
-			if o.err != nil && tx.broken == nil && isSQLiteError(o.err) && !tx.inTransaction() {
-				tx.broken = o.err
+			if o.err != nil && tx.broken == nil && isSQLiteError(o.err) && (w.failure.Load() != nil || !tx.inTransaction()) {
+				tx.broken = o.err // the op's error stopped the writer, or ended the transaction
 			}
 			if err := tx.broken; err != nil {
-				w.rollback(batch, err)
+				w.rollback(batch, othersError(err)) // o keeps its own error
 				return
 			}
 			continue
@@ -374,11 +374,26 @@ func (w *writer) rollback(batch []*op, err error) {
 	}
 }
 
+// errGroupFailed is the error of the writes of a group that failed
+// because of another write of the group.
+var errGroupFailed = errors.New("sqlite: another write of the same transaction failed, and the transaction was rolled back")
+
+// othersError is what the other writes of a group get when err, one
+// update op's error, made it fail: SQLite's error without the op's
+// context, which names a profile that may be another account's.
+func othersError(err error) error {
+	if se, ok := sqliteError(err); ok {
+		return fmt.Errorf("%w: %w", errGroupFailed, se)
+	}
+	return errGroupFailed
+}
+
 // inTransaction reports whether the writer's connection is still in the
 // group's transaction: after some errors (an I/O error, a full disk, no
 // memory, a trigger's RAISE(ROLLBACK)) SQLite rolls it back by itself.
+// When it cannot tell, it says no: the group then fails, which is safe.
 func (tx *wtx) inTransaction() bool {
-	in := true
+	in := false
 	tx.conn.Raw(func(dc any) error {
 		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
 			in = !c.AutoCommit()
