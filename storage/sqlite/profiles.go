@@ -33,10 +33,7 @@ type scanner interface{ Scan(dest ...any) error }
 // A cached row that ref does not name is another profile's, whose
 // external_id ref once was.
 func (r *profileRow) named(ref string) bool {
-	if profile.IsID(ref) {
-		return r.ID == ref
-	}
-	return r.ExternalID.Valid && r.ExternalID.String == ref
+	return refNames(ref, r.ID, r.ExternalID.String, r.ExternalID.Valid)
 }
 
 func (r *profileRow) scan(s scanner) error {
@@ -291,7 +288,7 @@ func (s *ProfileStore) Delete(ctx context.Context, account, ref string, precondi
 		// entries that updates earlier in the group put there). Another
 		// process's cache keeps its entries until they are evicted or an
 		// update finds the row gone.
-		tx.forget(account, id)
+		tx.changeCache(account, id, cacheDeleted)
 		return nil
 	})
 }

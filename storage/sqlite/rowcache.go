@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // rowCacheBytes bounds the memory of a [rowCache]: about 130,000 rows of
@@ -26,14 +28,15 @@ type rowCache struct {
 	m     map[rowKey]*profileRow
 	bytes int
 	max   int // rowCacheBytes but in tests
-	// drops counts the deletes: a row read before one (see [rowCache.putSince])
-	// is not cached, as it may be the deleted profile's.
-	drops uint64
 	// aliases holds, by profile id, the keys other than its id under which
 	// a row of that profile is cached: its external_id, and any it had
 	// before (an entry that a late read put back), so that a delete finds
 	// them all.
 	aliases map[string][]rowKey
+	// deletes counts the deletes, changed under mu: a row read before one
+	// (see [rowCache.putSince]) is not cached, as it may be the deleted
+	// profile's.
+	deletes atomic.Uint64
 }
 
 type rowKey struct{ account, ref string }
@@ -56,11 +59,7 @@ func (c *rowCache) get(account, ref string, r *profileRow) bool {
 
 // epoch is to be taken before reading a row from the table, for
 // [rowCache.putSince].
-func (c *rowCache) epoch() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.drops
-}
+func (c *rowCache) epoch() uint64 { return c.deletes.Load() }
 
 // putSince puts r, read from the table after epoch was taken, unless a
 // profile was deleted since: the read may have come before the delete
@@ -69,46 +68,54 @@ func (c *rowCache) epoch() uint64 {
 func (c *rowCache) putSince(epoch uint64, account, ref string, r *profileRow) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.drops == epoch {
+	if c.deletes.Load() == epoch {
 		c.putLocked(rowKey{account, ref}, r)
 	}
 }
 
-// put caches r for ref, unless the entry holds a later version of the same
-// profile. r's ciphertext must not change afterwards.
-func (c *rowCache) put(account, ref string, r *profileRow) {
+// apply makes the changes of a committed transaction, in their order.
+func (c *rowCache) apply(changes []cacheChange) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.putLocked(rowKey{account, ref}, r)
+	for i := range changes {
+		ch := &changes[i]
+		k := rowKey{ch.account, ch.ref}
+		switch ch.kind {
+		case cachePut:
+			c.putLocked(k, &ch.row)
+		case cacheDrop:
+			c.dropLocked(k)
+		case cacheDeleted:
+			c.deletedLocked(k)
+		}
+	}
 }
 
+// putLocked caches r for k, unless the entry holds a later version of the
+// same profile. r's ciphertext must not change afterwards.
 func (c *rowCache) putLocked(k rowKey, r *profileRow) {
-	size := entrySize(k, r)
-	if old := c.m[k]; old != nil {
-		if old.ID == r.ID {
-			if old.Version > r.Version {
-				return
-			}
-			// The same profile's newer row: its place in aliases stays.
-			c.bytes += size - entrySize(k, old)
-			e := *r
-			c.m[k] = &e
-			return
-		}
+	old := c.m[k]
+	if old != nil && old.ID == r.ID && old.Version > r.Version {
+		return
+	}
+	aliased := old != nil && old.ID == r.ID // k's place in aliases stays
+	if aliased {
+		c.bytes -= entrySize(k, old)
+		delete(c.m, k)
+	} else if old != nil {
 		c.removeLocked(k, old)
 	}
-	if c.bytes+size > c.max {
-		for k2, e := range c.m { // full: make room, evicting at random
-			c.removeLocked(k2, e)
-			if c.bytes+size <= c.max {
-				break
-			}
+	size := entrySize(k, r)
+	for k2, e := range c.m { // full: make room, evicting at random
+		if c.bytes+size <= c.max {
+			break
 		}
+		c.removeLocked(k2, e)
 	}
 	e := *r
 	c.m[k] = &e
 	c.bytes += size
-	if k.ref != r.ID {
+	if k.ref != r.ID && !aliased {
 		c.aliases[r.ID] = append(c.aliases[r.ID], k)
 	}
 }
@@ -121,12 +128,9 @@ func (c *rowCache) removeLocked(k rowKey, e *profileRow) {
 		return
 	}
 	keys := c.aliases[e.ID]
-	for i, k2 := range keys {
-		if k2 == k {
-			keys[i] = keys[len(keys)-1]
-			keys = keys[:len(keys)-1]
-			break
-		}
+	if i := slices.Index(keys, k); i >= 0 {
+		keys[i] = keys[len(keys)-1]
+		keys = keys[:len(keys)-1]
 	}
 	if len(keys) == 0 {
 		delete(c.aliases, e.ID)
@@ -135,29 +139,28 @@ func (c *rowCache) removeLocked(k rowKey, e *profileRow) {
 	}
 }
 
-// drop forgets the entry of ref.
-func (c *rowCache) drop(account, ref string) {
-	k := rowKey{account, ref}
-	c.mu.Lock()
+func (c *rowCache) dropLocked(k rowKey) {
 	if e := c.m[k]; e != nil {
 		c.removeLocked(k, e)
 	}
+}
+
+// drop forgets the entry of ref.
+func (c *rowCache) drop(account, ref string) {
+	c.mu.Lock()
+	c.dropLocked(rowKey{account, ref})
 	c.mu.Unlock()
 }
 
-// deleted forgets every entry of the profile id, deleted: under its id,
-// its external_id, and any external_id it had before; and it makes the
-// reads in flight not cache what they read (see [rowCache.putSince]).
-func (c *rowCache) deleted(account, id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.drops++
-	if k := (rowKey{account, id}); c.m[k] != nil {
-		c.removeLocked(k, c.m[k])
-	}
-	for len(c.aliases[id]) > 0 {
-		k := c.aliases[id][0]
-		c.removeLocked(k, c.m[k])
+// deletedLocked forgets every entry of the deleted profile whose id is
+// k.ref: under its id, its external_id, and any external_id it had
+// before; and it makes the reads in flight not cache what they read (see
+// [rowCache.putSince]).
+func (c *rowCache) deletedLocked(k rowKey) {
+	c.deletes.Add(1)
+	c.dropLocked(k)
+	for _, k2 := range slices.Clone(c.aliases[k.ref]) {
+		c.dropLocked(k2)
 	}
 }
 

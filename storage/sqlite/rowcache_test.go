@@ -104,7 +104,7 @@ func TestRowCacheBound(t *testing.T) {
 	for i := range 1000 {
 		r := profileRow{Seq: int64(i)}
 		r.ID, r.Sealed, r.Version = fmt.Sprintf("prf_%d", i), sealed, 1
-		c.put("acct", r.ID, &r)
+		c.putSince(c.epoch(), "acct", r.ID, &r)
 		if c.bytes > c.max {
 			t.Fatalf("%d bytes cached, bound %d", c.bytes, c.max)
 		}
@@ -115,10 +115,10 @@ func TestRowCacheBound(t *testing.T) {
 	}
 	newer := profileRow{}
 	newer.ID, newer.Sealed, newer.Version = "prf_999", sealed, 5
-	c.put("acct", "prf_999", &newer)
+	c.putSince(c.epoch(), "acct", "prf_999", &newer)
 	older := newer
 	older.Version = 4
-	c.put("acct", "prf_999", &older)
+	c.putSince(c.epoch(), "acct", "prf_999", &older)
 	if c.get("acct", "prf_999", &r); r.Version != 5 {
 		t.Errorf("version %d cached, want 5: an older read replaced a newer write", r.Version)
 	}
@@ -128,7 +128,7 @@ func TestRowCacheBound(t *testing.T) {
 	for i := range 3000 {
 		r := profileRow{Seq: int64(i)}
 		r.ID, r.Sealed, r.Version = fmt.Sprintf("prf_%d", i%700), sealed, int64(i)
-		c.put("acct", fmt.Sprintf("ext_%d", i%500), &r)
+		c.putSince(c.epoch(), "acct", fmt.Sprintf("ext_%d", i%500), &r)
 	}
 	aliased := 0
 	for k, e := range c.m {
@@ -211,7 +211,7 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 	if !db.rows.get(acct, a.ID, &r) || r.Version != 4 {
 		t.Fatalf("profile %s not cached at version 4", a.ID)
 	}
-	db.rows.put(acct, "elsewhere", &r)
+	db.rows.putSince(db.rows.epoch(), acct, "elsewhere", &r)
 	if _, err := db.Profiles().Update(ctx, acct, "elsewhere", rename("Wrong")); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("update by a ref whose cache entry is another profile's: %v, want ErrNotFound", err)
 	}
@@ -306,7 +306,7 @@ func TestRowCacheDeleteFormerExternalID(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	db.rows.put(acct, "x", &late) // the late read of "x", after the move
+	db.rows.putSince(db.rows.epoch(), acct, "x", &late) // the late read of "x", after the move
 	if err := db.Profiles().Delete(ctx, acct, p.ID, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -69,12 +69,11 @@ const (
 // external_id moved away from ref), the entry of ref is dropped instead:
 // it must never lead an update by ref to this row.
 func (tx *wtx) remember(ref string, seq int64, p *profile.Profile, ciphertext []byte) {
-	c := cacheChange{account: p.AccountID, ref: ref}
 	if !names(p, ref) {
-		c.kind = cacheDrop
-		tx.cacheChanges = append(tx.cacheChanges, c)
+		tx.changeCache(p.AccountID, ref, cacheDrop)
 		return
 	}
+	c := cacheChange{account: p.AccountID, ref: ref}
 	c.row.Seq = seq
 	c.row.ID, c.row.Sealed, c.row.Version = p.ID, bytes.Clone(ciphertext), p.Version
 	if p.ExternalID != nil {
@@ -84,30 +83,15 @@ func (tx *wtx) remember(ref string, seq int64, p *profile.Profile, ciphertext []
 	tx.cacheChanges = append(tx.cacheChanges, c)
 }
 
-// forget records that the profile id was deleted, for the row cache after
-// the commit.
-func (tx *wtx) forget(account, id string) {
-	tx.cacheChanges = append(tx.cacheChanges, cacheChange{account: account, ref: id, kind: cacheDeleted})
+// changeCache records a drop of ref's entry, or (cacheDeleted, ref the
+// profile's id) the delete of a profile, for the row cache after the
+// commit.
+func (tx *wtx) changeCache(account, ref string, kind cacheChangeKind) {
+	tx.cacheChanges = append(tx.cacheChanges, cacheChange{account: account, ref: ref, kind: kind})
 }
 
-// applyCacheChanges makes the changes of a committed transaction to the
-// row cache, and forgets them.
-func (tx *wtx) applyCacheChanges() {
-	rows := tx.db.rows
-	for i := range tx.cacheChanges {
-		c := &tx.cacheChanges[i]
-		switch c.kind {
-		case cachePut:
-			rows.put(c.account, c.ref, &c.row)
-		case cacheDrop:
-			rows.drop(c.account, c.ref)
-		case cacheDeleted:
-			rows.deleted(c.account, c.ref)
-		}
-	}
-	tx.discardCacheChanges()
-}
-
+// discardCacheChanges forgets the recorded changes, once made or once
+// the transaction is rolled back.
 func (tx *wtx) discardCacheChanges() {
 	clear(tx.cacheChanges)
 	tx.cacheChanges = tx.cacheChanges[:0]
@@ -153,10 +137,9 @@ func (tx *wtx) update(u *update) error {
 	p, row, err := tx.get(u.account, u.ref)
 	if err != nil {
 		if errors.Is(err, profile.ErrNotFound) {
-			// The entry u was prepared on, if it came from the cache, names
-			// no row any more. Forgetting it at once is safe: a drop never
-			// makes the cache wrong, whether or not the group commits.
-			tx.db.rows.drop(u.account, u.ref)
+			// The entry u was prepared on, if it came from the cache,
+			// names no row any more.
+			tx.changeCache(u.account, u.ref, cacheDrop)
 		}
 		return err
 	}
@@ -263,10 +246,19 @@ func (tx *wtx) write(ref string, seq int64, p *profile.Profile, full bool) error
 
 // names reports whether ref names p: its id, or its external_id.
 func names(p *profile.Profile, ref string) bool {
-	if profile.IsID(ref) {
-		return p.ID == ref
+	if p.ExternalID == nil {
+		return refNames(ref, p.ID, "", false)
 	}
-	return p.ExternalID != nil && *p.ExternalID == ref
+	return refNames(ref, p.ID, *p.ExternalID, true)
+}
+
+// refNames reports whether ref names the profile id, whose external_id
+// is ext if it has one.
+func refNames(ref, id, ext string, hasExt bool) bool {
+	if profile.IsID(ref) {
+		return id == ref
+	}
+	return hasExt && ext == ref
 }
 
 // isExternalID reports whether the column col holds ext (nil: NULL).

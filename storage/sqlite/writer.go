@@ -32,8 +32,9 @@ var ErrWriterFailed = errors.New("sqlite: a commit failed with an I/O error; no 
 // SAVEPOINT, or writes its own change with a single statement (the
 // prepared updates of [wtx.update]), so one failing op is rolled back
 // alone; the ops of a group are answered only after the COMMIT that holds
-// them, and a failed COMMIT fails all of them. With synchronous=FULL every acknowledged write is on disk,
-// yet the cost of a sync is shared by the whole group.
+// them, and a failed COMMIT fails all of them. With synchronous=FULL every
+// acknowledged write is on disk, yet the cost of a sync is shared by the
+// whole group.
 type writer struct {
 	conn  *sql.Conn
 	st    stmts // prepared on conn
@@ -236,9 +237,8 @@ func (w *writer) commit(batch []*op) {
 			// also write the pending states of earlier ops first; if that
 			// fails, or SQLite rolled back the whole transaction after
 			// an error, the group fails (see [wtx.broken]).
-			o.err = w.call(o)
-			if o.err != nil && tx.broken == nil && isSQLiteError(o.err) && (w.failure.Load() != nil || !tx.inTransaction()) {
-				tx.broken = o.err // the op's error stopped the writer, or ended the transaction
+			if o.err = w.call(o); tx.broken == nil && w.endsGroup(o.err) {
+				tx.broken = o.err
 			}
 			if err := tx.broken; err != nil {
 				w.rollback(batch, othersError(err)) // o keeps its own error
@@ -287,7 +287,7 @@ func (w *writer) commit(batch []*op) {
 		w.abort(batch, fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
-	tx.applyCacheChanges()
+	tx.db.rows.apply(tx.cacheChanges) // cleared by the deferred reset
 	if tx.scrub {
 		w.scrubWAL()
 	}
@@ -388,17 +388,25 @@ func othersError(err error) error {
 	return errGroupFailed
 }
 
-// inTransaction reports whether the writer's connection is still in the
-// group's transaction: after some errors (an I/O error, a full disk, no
-// memory, a trigger's RAISE(ROLLBACK)) SQLite rolls it back by itself.
-// When it cannot tell, it says no: the group then fails, which is safe.
-func (tx *wtx) inTransaction() bool {
+// endsGroup reports whether err, an update op's, fails the whole group:
+// an error of SQLite's that stopped the writer (see [writer.call]), or
+// after which the connection is no longer in the group's transaction.
+// After some errors (an I/O error, a full disk, no memory, a trigger's
+// RAISE(ROLLBACK)) SQLite rolls the transaction back by itself. When it
+// cannot tell, it says the group ends, which is safe.
+func (w *writer) endsGroup(err error) bool {
+	if !isSQLiteError(err) {
+		return false // fn's, or the store's own: nothing was written
+	}
+	if w.failure.Load() != nil {
+		return true
+	}
 	in := false
-	tx.conn.Raw(func(dc any) error {
+	w.conn.Raw(func(dc any) error {
 		if c, ok := dc.(*sqlite3.SQLiteConn); ok {
 			in = !c.AutoCommit()
 		}
 		return nil
 	})
-	return in
+	return !in
 }
