@@ -17,9 +17,6 @@ func TestRowCacheStale(t *testing.T) {
 	h2 := OpenSecond(t, h1)
 	acct := newAccount(t, h1)
 	p := mustCreate(t, h1, acct, "Ada", profile.Patch{ExternalID: str("ada")})
-	rename := func(name string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.Name = name; return nil }
-	}
 	if _, err := h1.Profiles().Update(ctx, acct, "ada", rename("Bea")); err != nil {
 		t.Fatal(err)
 	}
@@ -166,9 +163,6 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 	db := mustOpen(t)
 	acct := newAccount(t, db)
 	a := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("old")})
-	rename := func(name string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.Name = name; return nil }
-	}
 	if _, err := db.Profiles().Update(ctx, acct, "old", rename("Ada2")); err != nil { // cached under "old"
 		t.Fatal(err)
 	}
@@ -230,9 +224,6 @@ func TestRowCacheDeleteInGroup(t *testing.T) {
 	db := mustOpen(t)
 	acct := newAccount(t, db)
 	p := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("ada")})
-	rename := func(name string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.Name = name; return nil }
-	}
 	release := holdWriter(t, db)
 	byID := queueUpdate(t, db, acct, p.ID, 1, rename("Bea"))
 	byExt := queueUpdate(t, db, acct, "ada", 2, rename("Cid"))
@@ -292,7 +283,7 @@ func TestRowCacheDeleteFormerExternalID(t *testing.T) {
 	db := mustOpen(t)
 	acct := newAccount(t, db)
 	p := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("x")})
-	if _, err := db.Profiles().Update(ctx, acct, "x", func(q *profile.Profile) error { q.Name = "Bea"; return nil }); err != nil {
+	if _, err := db.Profiles().Update(ctx, acct, "x", rename("Bea")); err != nil {
 		t.Fatal(err)
 	}
 	var late profileRow

@@ -38,6 +38,33 @@ type updateResult struct {
 	panicked any
 }
 
+// rename is an update fn that sets the name.
+func rename(name string) func(*profile.Profile) error {
+	return func(q *profile.Profile) error { q.Name = name; return nil }
+}
+
+// wantStored checks the stored name and version of the profile id.
+func wantStored(t *testing.T, db *DB, account, id, name string, version int64) {
+	t.Helper()
+	got, err := db.Profiles().Get(ctx, account, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != name || got.Version != version {
+		t.Errorf("stored %q version %d, want %q version %d", got.Name, got.Version, name, version)
+	}
+}
+
+// wantWriterRunning fails the test if db's writer has stopped.
+func wantWriterRunning(t *testing.T, db *DB) {
+	t.Helper()
+	select {
+	case <-db.Failed():
+		t.Fatal("the writer stopped after an error that is not one of writing")
+	default:
+	}
+}
+
 // totalChanges is the number of rows that the writer's connection has
 // changed since it was opened.
 func totalChanges(t *testing.T, db *DB) int64 {
@@ -168,9 +195,6 @@ func TestUpdateGroupOrder(t *testing.T) {
 	setExt := func(ext string) func(*profile.Profile) error {
 		return func(q *profile.Profile) error { q.ExternalID = &ext; return nil }
 	}
-	rename := func(name string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.Name = name; return nil }
-	}
 	release := holdWriter(t, db)
 	queued := 0
 	next := func() int { queued++; return queued }
@@ -269,9 +293,6 @@ func TestUpdateStatementError(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			rename := func(name string) func(*profile.Profile) error {
-				return func(q *profile.Profile) error { q.Name = name; return nil }
-			}
 			release := holdWriter(t, db)
 			before := queueUpdate(t, db, acct, x.ID, 1, rename("Ada2"))
 			failing := queueUpdate(t, db, acct, y.ID, 2, rename("Bob2"))
@@ -292,23 +313,9 @@ func TestUpdateStatementError(t *testing.T) {
 			} else if rb.err != nil || ra.err != nil {
 				t.Errorf("the other updates of the group: %v, %v; want both stored", rb.err, ra.err)
 			}
-			for _, c := range []struct {
-				id, name string
-				version  int64
-			}{{x.ID, wantName, wantVersion}, {y.ID, "Bob", 1}} {
-				got, err := db.Profiles().Get(ctx, acct, c.id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.Name != c.name || got.Version != c.version {
-					t.Errorf("stored %q version %d, want %q version %d", got.Name, got.Version, c.name, c.version)
-				}
-			}
-			select {
-			case <-db.Failed():
-				t.Fatal("the writer stopped after an error that is not one of writing")
-			default:
-			}
+			wantStored(t, db, acct, x.ID, wantName, wantVersion)
+			wantStored(t, db, acct, y.ID, "Bob", 1)
+			wantWriterRunning(t, db)
 			if got, err := db.Profiles().Update(ctx, acct, x.ID, rename("Ada4")); err != nil || got.Name != "Ada4" {
 				t.Errorf("an update after the group: %v", err)
 			}
@@ -328,9 +335,6 @@ func TestUpdateFlushError(t *testing.T) {
 	acct := newAccount(t, h1)
 	x := mustCreate(t, h1, acct, "Ada", profile.Patch{})
 	z := mustCreate(t, h1, acct, "Zed", profile.Patch{})
-	rename := func(name string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.Name = name; return nil }
-	}
 	if _, err := h1.Profiles().Update(ctx, acct, z.ID, rename("Zed2")); err != nil { // h1 caches z at 2
 		t.Fatal(err)
 	}
@@ -354,23 +358,9 @@ func TestUpdateFlushError(t *testing.T) {
 			t.Errorf("%s answered version %d of a group whose write of x failed, want an error", name, r.p.Version)
 		}
 	}
-	for _, c := range []struct {
-		id, name string
-		version  int64
-	}{{x.ID, "Ada", 1}, {z.ID, "Zed3", 3}} {
-		got, err := h1.Profiles().Get(ctx, acct, c.id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Name != c.name || got.Version != c.version {
-			t.Errorf("stored %q version %d, want %q version %d", got.Name, got.Version, c.name, c.version)
-		}
-	}
-	select {
-	case <-h1.Failed():
-		t.Fatal("the writer stopped after an error that is not one of writing")
-	default:
-	}
+	wantStored(t, h1, acct, x.ID, "Ada", 1)
+	wantStored(t, h1, acct, z.ID, "Zed3", 3)
+	wantWriterRunning(t, h1)
 	if got, err := h1.Profiles().Update(ctx, acct, z.ID, rename("Zed5")); err != nil || got.Version != 4 {
 		t.Errorf("an update after the group: %v", err)
 	}
