@@ -218,8 +218,8 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 
 // TestRowCacheDeleteInGroup deletes a profile in the same group as updates
 // of it, by id and by external_id, that come before the delete: once the
-// group has committed, neither ref is cached (the updates' rows were put
-// into the cache after the commit, and the delete's drop came first).
+// group has committed, neither ref is cached (the updates' puts and the
+// delete's drop are made after the commit, in that order).
 func TestRowCacheDeleteInGroup(t *testing.T) {
 	db := mustOpen(t)
 	acct := newAccount(t, db)
