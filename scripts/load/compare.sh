@@ -11,10 +11,20 @@
 #                       as the baseline's GET is) with a key of rate 100 /
 #                       burst 100: admits 100 + 100 × T of the T seconds'
 #                       requests, refuses the rest with 429
-#   5. pocketbase       PATCH of one record (../shared/bench/peer-pocketbase)
-#   6. baseline-again   the baseline again
+#   5. ceiling-put      scripts/load/ceiling: a bare net/http handler that
+#                       answers with the bytes of one of palja's PUT answers
+#                       (recorded with curl -si), does nothing else; put.lua
+#   6. ceiling-uniform  the same handler, uniform.lua
+#   7. ceiling-429      the same handler answering with palja's 429 (recorded
+#                       after run 4), flood.lua
+#   8. pocketbase       PATCH of one record (../shared/bench/peer-pocketbase)
+#   9. baseline-again   the baseline again
 #
-# Ratios are requests/s over the mean of the two baseline runs.
+# Ratios are requests/s over the mean of the two baseline runs. The
+# ceiling runs send the same requests as palja's and get the same answers
+# from a handler with no work in it: the most net/http itself does with
+# palja's protocol (an API key and a JSON body in, seven headers out) on
+# this machine. The last lines print palja's figures over theirs.
 #
 #   bash scripts/load/compare.sh                 # builds everything into a temp dir
 #   DURATION=2s bash scripts/load/compare.sh     # a smoke run
@@ -33,6 +43,7 @@ export STATUSES
 
 build_palja
 build_seed
+go build -o "$tmp/ceiling" ./scripts/load/ceiling
 go build -o "$tmp/baseline" ../shared/bench/baseline.go
 if [ -n "${PEER:-}" ]; then
   [ -x "$PEER" ] || { echo "$0: PEER=$PEER is not an executable" >&2; exit 1; }
@@ -74,7 +85,33 @@ bench baseline "http://$BASE/"
 KEY=$FAST REF=hot bench put-hot "http://$APP" -s "$LUA/put.lua"
 KEY=$FAST N=$PROFILES bench put-uniform "http://$APP" -s "$LUA/uniform.lua"
 sleep 1.2 # the limited key's bucket is full (it is untouched since its create)
+# The answers the ceiling replays: a PUT of put.lua's first body, and a 429
+# of the flooded key, asked for in the middle of its flood (the bucket is
+# empty; a request that finds a token is asked again).
+record() { # file key ref
+  curl -sS -si -X PUT "http://$APP/v1/profiles/$3" -H "X-API-Key: $2" -H 'Content-Type: application/json' \
+    -d '{"birth_day":16,"birth_hour":null}' >"$tmp/$1"
+}
+record put.http "$FAST" hot
+(
+  sleep 0.5
+  for _ in $(seq 10); do record 429.http "$LIMITED" limited; head -1 "$tmp/429.http" | grep -q ' 429 ' && break; done
+) &
+recorder=$!
 KEY=$LIMITED REF=limited bench 429 "http://$APP" -s "$LUA/flood.lua"
+wait "$recorder"
+for f in put:200 429:429; do
+  head -1 "$tmp/${f%%:*}.http" | grep -q " ${f##*:} " || { echo "$0: palja answered $(head -1 "$tmp/${f%%:*}.http"), not ${f##*:}" >&2; exit 1; }
+done
+CEIL_PUT=127.0.0.1:$(free_port)
+start ceiling-put.log "$tmp/ceiling" -addr "$CEIL_PUT" -response "$tmp/put.http"
+wait_http "$last_pid" "http://$CEIL_PUT/"
+CEIL_429=127.0.0.1:$(free_port)
+start ceiling-429.log "$tmp/ceiling" -addr "$CEIL_429" -response "$tmp/429.http"
+wait_http "$last_pid" "http://$CEIL_429/" 429
+KEY=$FAST REF=hot bench ceiling-put "http://$CEIL_PUT" -s "$LUA/put.lua"
+KEY=$FAST N=$PROFILES bench ceiling-uniform "http://$CEIL_PUT" -s "$LUA/uniform.lua"
+KEY=$LIMITED REF=limited bench ceiling-429 "http://$CEIL_429" -s "$LUA/flood.lua"
 PATH_=$PB_PATH bench pocketbase "http://$PB" -s ../shared/bench/peer-pocketbase/patch.lua
 bench baseline-again "http://$BASE/"
 
@@ -92,13 +129,19 @@ awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" -v load="$(cut -d' ' -f1-3
     }
     printf "\nbaseline mean %.0f requests/s (second run / first: %.2f); wrk -t2 -c64 -d%s --latency; %d profiles seeded; load average now %s\n",
       mean, rps[NR] / rps[1], dur, profiles, load
+    for (i = 1; i <= NR; i++) at[name[i]] = rps[i]
+    split("put-hot ceiling-put put-uniform ceiling-uniform 429 ceiling-429", pair, " ")
+    line = ""
+    for (j = 1; j < 6; j += 2)
+      if (at[pair[j + 1]] > 0) line = line sprintf("%s%s %.2f (ceiling %.2f)", line == "" ? "" : ", ", pair[j], at[pair[j]] / at[pair[j + 1]], at[pair[j + 1]] / mean)
+    if (line != "") printf "palja / ceiling: %s\n", line
     for (i = 1; i <= NR; i++) {
       if (name[i] == "429") {
         admitted = req[i] - non[i]
         if (match(st[i], /200:[0-9]+/)) admitted = substr(st[i], RSTART + 4, RLENGTH - 4)
         printf "429 run: %d admitted in %.2f s; burst + rate × T = 100 + 100 × %.2f = %.0f\n",
           admitted, secs[i], secs[i], 100 + 100 * secs[i]
-      } else if (name[i] !~ /^baseline/ && (non[i] > 0 || sock[i] > 0)) {
+      } else if (name[i] !~ /^baseline|^ceiling-429$/ && (non[i] > 0 || sock[i] > 0)) {
         printf "WARNING: %s had %d non-2xx answers and %d socket errors: its figures are not of the path it names\n", name[i], non[i], sock[i]
       }
     }

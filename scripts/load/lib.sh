@@ -61,12 +61,14 @@ start() {
   pids+=("$last_pid")
 }
 
-# wait_http PID URL: waits (up to 30 s) until URL answers, failing if PID
-# exits first (its port was taken, say).
+# wait_http PID URL [STATUS]: waits (up to 30 s) until URL answers 2xx (or
+# STATUS), failing if PID exits first (its port was taken, say).
 wait_http() {
+  local code
   for _ in $(seq 300); do
     kill -0 "$1" 2>/dev/null || { echo "$0: the server for $2 exited; its log:" >&2; tail -20 "$tmp"/*.log >&2; exit 1; }
-    curl -sf -o /dev/null "$2" && return
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$2" || true)
+    if [ -n "${3:-}" ]; then [ "$code" = "$3" ] && return; else [[ $code == 2?? ]] && return; fi
     sleep 0.1
   done
   echo "$0: $2 did not answer within 30 s" >&2
