@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -84,4 +85,84 @@ func BenchmarkCreate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSQLiteAlone is what SQLite alone costs for the writes of PUTs:
+// palja's schema, connection settings and pragmas, and none of palja's
+// code. One goroutine runs the writer's conditional UPDATE of a sealed
+// profile (stUpdateSealedIf, with an 87-byte ciphertext as a profile's),
+// group UPDATEs to a transaction, on one row (rows=1, a hot profile) or on
+// rows chosen uniformly from 100,000. ns/op is one UPDATE with its share
+// of its group's COMMIT (fsync and WAL checkpoints included): the floor of
+// the writer's time per PUT, which no change above SQLite can go under.
+// docs/load-testing.md compares it with palja's writer.
+func BenchmarkSQLiteAlone(b *testing.B) {
+	for _, rows := range []int{1, 100000} {
+		for _, group := range []int{16, 64} {
+			b.Run(fmt.Sprintf("rows=%d/group=%d", rows, group), func(b *testing.B) {
+				benchSQLiteAlone(b, rows, group)
+			})
+		}
+	}
+}
+
+func benchSQLiteAlone(b *testing.B, rows, group int) {
+	path := filepath.Join(b.TempDir(), "palja.db")
+	pdb, err := Open(ctx, path, storetest.Keyring("k1"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	acct := newAccount(b, pdb)
+	if err := pdb.Close(); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := sql.Open(driverName, dsn(path, "FULL", false))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	exec := func(q string, args ...any) {
+		b.Helper()
+		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(sqlWriterPragmas)
+	sealed := make([]byte, 87)
+	exec("BEGIN")
+	for i := 1; i <= rows; i++ {
+		exec(statements[stInsertProfile].query, fmt.Sprintf("prf_%016d", i), acct, fmt.Sprintf("u%d", i), "k1", sealed, 1, 0, 0)
+	}
+	exec("COMMIT")
+	exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	update, err := raw.PrepareContext(ctx, statements[stUpdateSealedIf].query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer update.Close()
+	versions := make([]int64, rows+1)
+	for i := range versions {
+		versions[i] = 1
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%group == 0 {
+			exec("BEGIN")
+		}
+		seq := 1 + rand.IntN(rows)
+		sealed[i%len(sealed)]++
+		res, err := update.ExecContext(ctx, sealed, versions[seq]+1, i, seq, fmt.Sprintf("prf_%016d", seq), versions[seq], "k1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			b.Fatalf("UPDATE of row %d changed %d rows", seq, n)
+		}
+		versions[seq]++
+		if i%group == group-1 || i == b.N-1 {
+			exec("COMMIT")
+		}
+	}
 }
