@@ -14,7 +14,9 @@
 // handler pays too; the baseline's GET and two-header answer pay less),
 // and what palja's own work costs (the rest).
 //
-// The server has palja serve's settings (its timeouts and header limit).
+// The server has palja serve's settings (its timeouts and header limit);
+// with -timeouts=false only the baseline's ReadHeaderTimeout, which shows
+// what the read, write and idle deadlines of every request cost.
 // A 2xx answer is sent after the request body has been read, as palja's
 // handlers read it; any other is sent without reading it, as palja's
 // refusals are (net/http then discards the body). The recorded Date header
@@ -52,6 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8091", "listen address")
 	file := fs.String("response", "", "an HTTP response as curl -si prints it: the answer to every request")
+	timeouts := fs.Bool("timeouts", true, "palja serve's timeouts; false: the baseline's (ReadHeaderTimeout only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +81,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    32 << 10,
+	}
+	if !*timeouts {
+		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
 	}
 	go func() {
 		<-ctx.Done()
