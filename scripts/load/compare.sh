@@ -23,8 +23,9 @@
 # Ratios are requests/s over the mean of the two baseline runs. The
 # ceiling runs send the same requests as palja's and get the same answers
 # from a handler with no work in it: the most net/http itself does with
-# palja's protocol (an API key and a JSON body in, seven headers out) on
-# this machine. The last lines print palja's figures over theirs.
+# palja's protocol (an API key and a JSON body in, seven headers besides
+# Date out) on this machine. The last lines print palja's figures over
+# theirs.
 #
 #   bash scripts/load/compare.sh                 # builds everything into a temp dir
 #   DURATION=2s bash scripts/load/compare.sh     # a smoke run
@@ -95,13 +96,20 @@ record() { # file key ref
 record put.http "$FAST" hot
 (
   sleep 0.5
-  for _ in $(seq 10); do record 429.http "$LIMITED" limited; head -1 "$tmp/429.http" | grep -q ' 429 ' && break; done
+  for _ in $(seq 10); do
+    if record 429.http "$LIMITED" limited && [[ $(head -1 "$tmp/429.http") == *" 429 "* ]]; then break; fi
+  done
 ) &
 recorder=$!
+pids+=("$recorder")
 KEY=$LIMITED REF=limited bench 429 "http://$APP" -s "$LUA/flood.lua"
-wait "$recorder"
+wait "$recorder" || true # the check below says what went wrong
 for f in put:200 429:429; do
-  head -1 "$tmp/${f%%:*}.http" | grep -q " ${f##*:} " || { echo "$0: palja answered $(head -1 "$tmp/${f%%:*}.http"), not ${f##*:}" >&2; exit 1; }
+  got=$(head -1 "$tmp/${f%%:*}.http" 2>/dev/null | tr -d '\r' || true)
+  case $got in
+  *" ${f##*:} "*) ;;
+  *) echo "$0: recording palja's answer for the ceiling: got '$got', want ${f##*:}" >&2; exit 1 ;;
+  esac
 done
 CEIL_PUT=127.0.0.1:$(free_port)
 start ceiling-put.log "$tmp/ceiling" -addr "$CEIL_PUT" -response "$tmp/put.http"
@@ -133,7 +141,7 @@ awk -F'\t' -v dur="$DURATION" -v profiles="$PROFILES" -v load="$(cut -d' ' -f1-3
     split("put-hot ceiling-put put-uniform ceiling-uniform 429 ceiling-429", pair, " ")
     line = ""
     for (j = 1; j < 6; j += 2)
-      if (at[pair[j + 1]] > 0) line = line sprintf("%s%s %.2f (ceiling %.2f)", line == "" ? "" : ", ", pair[j], at[pair[j]] / at[pair[j + 1]], at[pair[j + 1]] / mean)
+      if (at[pair[j + 1]] > 0) line = line sprintf("%s%s %.2f (ceiling/baseline %.2f)", line == "" ? "" : ", ", pair[j], at[pair[j]] / at[pair[j + 1]], at[pair[j + 1]] / mean)
     if (line != "") printf "palja / ceiling: %s\n", line
     for (i = 1; i <= NR; i++) {
       if (name[i] == "429") {

@@ -90,9 +90,11 @@ func BenchmarkCreate(b *testing.B) {
 // BenchmarkSQLiteAlone is what SQLite alone costs for the writes of PUTs:
 // palja's schema, connection settings and pragmas, and none of palja's
 // code. One goroutine runs the writer's conditional UPDATE of a sealed
-// profile (stUpdateSealedIf, with an 87-byte ciphertext as a profile's),
-// group UPDATEs to a transaction, on one row (rows=1, a hot profile) or on
-// rows chosen uniformly from 100,000. ns/op is one UPDATE with its share
+// profile (stUpdateSealedIf, with an 87-byte ciphertext: a seeded
+// profile's is 81 to 87, scripts/load/seed), group UPDATEs to a
+// transaction (BEGIN IMMEDIATE, as the writer's), on one row (rows=1, a
+// hot profile) or on rows chosen uniformly from 100,000; the statements
+// are prepared, as the writer's are. ns/op is one UPDATE with its share
 // of its group's COMMIT (fsync and WAL checkpoints included): the floor of
 // the writer's time per PUT, which no change above SQLite can go under.
 // docs/load-testing.md compares it with palja's writer.
@@ -130,17 +132,29 @@ func benchSQLiteAlone(b *testing.B, rows, group int) {
 	}
 	exec(sqlWriterPragmas)
 	sealed := make([]byte, 87)
-	exec("BEGIN")
+	ids := make([]string, rows+1) // by seq
+	exec(sqlBegin)
 	for i := 1; i <= rows; i++ {
-		exec(statements[stInsertProfile].query, fmt.Sprintf("prf_%016d", i), acct, fmt.Sprintf("u%d", i), "k1", sealed, 1, 0, 0)
+		ids[i] = fmt.Sprintf("prf_%016d", i)
+		exec(statements[stInsertProfile].query, ids[i], acct, fmt.Sprintf("u%d", i), "k1", sealed, 1, 0, 0)
 	}
 	exec("COMMIT")
 	exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	update, err := raw.PrepareContext(ctx, statements[stUpdateSealedIf].query)
-	if err != nil {
-		b.Fatal(err)
+	prepare := func(q string) *sql.Stmt {
+		b.Helper()
+		st, err := raw.PrepareContext(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
 	}
-	defer update.Close()
+	begin, commit, update := prepare(sqlBegin), prepare("COMMIT"), prepare(statements[stUpdateSealedIf].query)
+	run := func(st *sql.Stmt) {
+		if _, err := st.ExecContext(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 	versions := make([]int64, rows+1)
 	for i := range versions {
 		versions[i] = 1
@@ -149,11 +163,11 @@ func benchSQLiteAlone(b *testing.B, rows, group int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if i%group == 0 {
-			exec("BEGIN")
+			run(begin)
 		}
 		seq := 1 + rand.IntN(rows)
 		sealed[i%len(sealed)]++
-		res, err := update.ExecContext(ctx, sealed, versions[seq]+1, i, seq, fmt.Sprintf("prf_%016d", seq), versions[seq], "k1")
+		res, err := update.ExecContext(ctx, sealed, versions[seq]+1, i, seq, ids[seq], versions[seq], "k1")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -162,7 +176,7 @@ func benchSQLiteAlone(b *testing.B, rows, group int) {
 		}
 		versions[seq]++
 		if i%group == group-1 || i == b.N-1 {
-			exec("COMMIT")
+			run(commit)
 		}
 	}
 }

@@ -1,8 +1,8 @@
-// Command ceiling is the most a Go HTTP service can do with palja's
-// requests and answers on this machine: a bare net/http handler that
-// answers every request with one response palja gave (its status, its
-// headers, its body), recorded with curl -si, and does nothing else. No
-// authentication, no rate limit, no database, no log line, no metrics.
+// Command ceiling is the most net/http does with palja's requests and
+// answers on a machine: a bare net/http handler that answers every request
+// with one response palja gave (its status, its headers, its body),
+// recorded with curl -si, and does nothing else. No authentication, no
+// rate limit, no database, no log line, no metrics.
 //
 //	curl -si -X PUT ... http://127.0.0.1:8080/v1/profiles/hot > put.http   # a real answer of palja
 //	go run ./scripts/load/ceiling -addr 127.0.0.1:8091 -response put.http &
@@ -10,9 +10,10 @@
 //
 // compare.sh runs it next to palja, with the same wrk command and script,
 // so that palja's figure splits in two: what its protocol costs (requests
-// with an API key and a JSON body, answers with seven headers, which a bare
-// handler pays too; the baseline's GET and two-header answer pay less),
-// and what palja's own work costs (the rest).
+// with an API key and a JSON body, answers with seven headers besides
+// Date, which a bare handler pays too; the baseline's GET and its answer
+// with two besides Date pay less), and what palja's own work costs (the
+// rest).
 //
 // The server has palja serve's settings (its timeouts and header limit);
 // with -timeouts=false only the baseline's ReadHeaderTimeout, which shows
@@ -73,6 +74,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return serve(ctx, ln, h, *timeouts)
+}
+
+// serve answers on ln with h until ctx ends.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, timeouts bool) error {
 	// palja serve's settings (cmd/palja/serve.go and its flags' defaults).
 	srv := &http.Server{
 		Handler:           h,
@@ -82,7 +88,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		IdleTimeout:       30 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	if !*timeouts {
+	if !timeouts {
 		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
 	}
 	go func() {
@@ -113,7 +119,8 @@ func parseResponse(raw []byte) (*replay, error) {
 	}
 	h := resp.Header.Clone()
 	h.Del("Date")
-	// ReadResponse moves Content-Length out of the header; palja sends it.
+	// The length of the body as read (a recorded answer without a
+	// Content-Length gets one, as palja's answers all have).
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return &replay{status: resp.StatusCode, header: h, body: body}, nil
 }

@@ -12,16 +12,23 @@ import (
 	"time"
 )
 
-// As curl -si prints a 429 of palja (CRLF line ends).
-const recorded429 = "HTTP/1.1 429 Too Many Requests\r\n" +
-	"Content-Length: 40\r\n" +
-	"Content-Type: application/json; charset=utf-8\r\n" +
-	"Ratelimit-Limit: 100\r\n" +
-	"Retry-After: 1\r\n" +
-	"X-Request-Id: req_3NXVwyTW000QCX\r\n" +
-	"Date: Fri, 04 Dec 2026 20:06:10 GMT\r\n" +
-	"\r\n" +
-	`{"error":{"type":"rate_limited"}}` + "       "
+// testdata/*.http are answers of palja recorded with curl -si (a 429 of a
+// flooded key, a 200 to a PUT), with their Date set to 2001 so that a
+// replayed Date shows.
+
+func recorded(t *testing.T, name string) (*replay, string) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := parseResponse(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	_, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+	return h, body
+}
 
 // countingBody records how much of a request body the handler read.
 type countingBody struct {
@@ -41,95 +48,95 @@ func (b *countingBody) Close() error { return nil }
 // but for Date; a 2xx reads the request body first, a refusal does not.
 func TestReplay(t *testing.T) {
 	for _, tc := range []struct {
-		name, raw string
-		status    int
-		wantRead  bool
+		file     string
+		status   int
+		header   map[string]string
+		wantRead bool
 	}{
-		{"refusal", recorded429, http.StatusTooManyRequests, false},
-		{"success", strings.Replace(recorded429, "429 Too Many Requests", "200 OK", 1), http.StatusOK, true},
+		{"429.http", http.StatusTooManyRequests, map[string]string{
+			"Content-Length":      "150",
+			"Content-Type":        "application/json; charset=utf-8",
+			"Ratelimit-Limit":     "100",
+			"Ratelimit-Remaining": "0",
+			"Ratelimit-Reset":     "1",
+			"Retry-After":         "1",
+			"X-Request-Id":        "req_rgOzlzZO000CZu",
+		}, false},
+		{"put.http", http.StatusOK, map[string]string{
+			"Content-Length":      "296",
+			"Content-Type":        "application/json; charset=utf-8",
+			"Etag":                `"v2421477"`,
+			"Ratelimit-Limit":     "1000000",
+			"Ratelimit-Remaining": "999999",
+			"Ratelimit-Reset":     "1",
+			"X-Request-Id":        "req_rgOzlzZO000003",
+		}, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h, err := parseResponse([]byte(tc.raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := &countingBody{r: strings.NewReader(`{"birth_day":16}`)}
-			req := httptest.NewRequest(http.MethodPut, "/v1/profiles/limited", body)
+		t.Run(tc.file, func(t *testing.T) {
+			h, wantBody := recorded(t, tc.file)
+			const reqBody = `{"birth_day":16,"birth_hour":null}`
+			body := &countingBody{r: strings.NewReader(reqBody)}
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/v1/profiles/hot", body))
 			if rec.Code != tc.status {
 				t.Errorf("status %d, want %d", rec.Code, tc.status)
 			}
-			if got, want := rec.Body.String(), `{"error":{"type":"rate_limited"}}`+"       "; got != want {
-				t.Errorf("body %q, want %q", got, want)
+			if got := rec.Body.String(); got != wantBody {
+				t.Errorf("body %q, want %q", got, wantBody)
 			}
-			for k, want := range map[string]string{
-				"Content-Length":  "40",
-				"Content-Type":    "application/json; charset=utf-8",
-				"Ratelimit-Limit": "100",
-				"Retry-After":     "1",
-				"X-Request-Id":    "req_3NXVwyTW000QCX",
-				"Date":            "",
-			} {
+			if len(rec.Header()) != len(tc.header) {
+				t.Errorf("headers %v, want %v", rec.Header(), tc.header)
+			}
+			for k, want := range tc.header {
 				if got := rec.Header().Get(k); got != want {
 					t.Errorf("%s: %q, want %q", k, got, want)
 				}
 			}
-			if read := body.read == len(`{"birth_day":16}`); read != tc.wantRead {
+			if read := body.read == len(reqBody); read != tc.wantRead {
 				t.Errorf("request body read: %v, want %v", read, tc.wantRead)
 			}
 		})
 	}
 }
 
-// TestServe: run serves the recorded answer over TCP, with a current Date,
-// until its context ends.
+// TestServe: serve answers over TCP with the recorded answer and a current
+// Date, until its context ends.
 func TestServe(t *testing.T) {
-	dir := t.TempDir()
-	file := dir + "/429.http"
-	if err := os.WriteFile(file, []byte(recorded429), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	h, _ := recorded(t, "429.http")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-response", file}, io.Discard) }()
-	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		if resp, err = http.Post("http://"+addr+"/v1/profiles", "application/json", strings.NewReader("{}")); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	go func() { done <- serve(ctx, ln, h, true) }()
+	resp, err := http.Post("http://"+ln.Addr().String()+"/v1/profiles", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.HasPrefix(string(b), `{"error"`) {
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.HasPrefix(string(b), `{"error":{"type":"rate_limited"`) {
 		t.Errorf("got %d %q", resp.StatusCode, b)
 	}
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err != nil || time.Since(d) > time.Minute {
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err != nil || time.Since(d).Abs() > time.Minute {
 		t.Errorf("Date %q is not the current time", resp.Header.Get("Date"))
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after its context ended")
 	}
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"-response", "/nonexistent/file"}, {"-response", "x", "extra"}} {
+	for _, args := range [][]string{{}, {"-response", "/nonexistent/file"}, {"-response", "testdata/429.http", "extra"}, {"-response", "main.go"}} {
 		if err := run(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("run(%q): no error", args)
 		}
-	}
-	if _, err := parseResponse([]byte("not a response")); err == nil {
-		t.Error("parseResponse of garbage: no error")
 	}
 }
