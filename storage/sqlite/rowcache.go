@@ -106,11 +106,13 @@ func (c *rowCache) putLocked(k rowKey, r *profileRow) {
 		c.removeLocked(k, old)
 	}
 	size := entrySize(k, r)
-	for k2, e := range c.m { // full: make room, evicting at random
-		if c.bytes+size <= c.max {
-			break
+	if c.bytes+size > c.max {
+		for k2, e := range c.m { // full: make room, evicting at random
+			c.removeLocked(k2, e)
+			if c.bytes+size <= c.max {
+				break
+			}
 		}
-		c.removeLocked(k2, e)
 	}
 	e := *r
 	c.m[k] = &e
