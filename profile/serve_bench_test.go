@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palja/palja/internal/httpserver"
 	"github.com/palja/palja/profile"
 	"github.com/palja/palja/storage/memory"
 )
@@ -147,15 +148,7 @@ func (l *oneConnListener) Addr() net.Addr {
 // as palja serve's, and returns the bytes written back.
 func serveN(tb testing.TB, h http.Handler, reqs [][]byte, n int) int {
 	ln := &oneConnListener{conn: make(chan net.Conn, 1), done: make(chan struct{})}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       30 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          nil,
-	}
+	srv := httpserver.New(h)
 	c := newPipeConn(reqs, n)
 	ln.conn <- c
 	errc := make(chan error, 1)

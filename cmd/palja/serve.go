@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"net"
-	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/palja/palja/auth"
 	"github.com/palja/palja/auth/redislimit"
+	"github.com/palja/palja/internal/httpserver"
 	"github.com/palja/palja/profile"
 )
 
@@ -39,9 +39,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	redisURL := fs.String("redis-url", getenv("PALJA_REDIS_URL"), "Redis URL, redis://host:port/db or unix:///path/redis.sock: one rate-limit bucket per key shared by every instance (env PALJA_REDIS_URL)")
 	cors := fs.String("cors-origins", getenv("PALJA_CORS_ORIGINS"), "allowed browser origins: * or a comma list of scheme://host[:port] (env PALJA_CORS_ORIGINS)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
-	readHeader := fs.Duration("read-header-timeout", 5*time.Second, "how long a client may take to send the request headers (slow-loris guard)")
-	idle := fs.Duration("idle-timeout", 30*time.Second, "how long a keep-alive connection may stay idle between requests")
-	maxHeader := fs.Int("max-header-bytes", 32<<10, "largest request line and headers accepted, in bytes (larger: 431)")
+	readHeader := fs.Duration("read-header-timeout", httpserver.ReadHeaderTimeout, "how long a client may take to send the request headers (slow-loris guard)")
+	idle := fs.Duration("idle-timeout", httpserver.IdleTimeout, "how long a keep-alive connection may stay idle between requests")
+	maxHeader := fs.Int("max-header-bytes", httpserver.MaxHeaderBytes, "largest request line and headers accepted, in bytes (larger: 431)")
 	maxConns := fs.Int("max-conns", 1024, "connections open at once (also capped by the file descriptor limit)")
 	failRate := fs.Float64("auth-fail-rate", 1, "failed authentications per second per client address, after the burst")
 	failBurst := fs.Int("auth-fail-burst", 20, "failed authentications at once per client address")
@@ -153,15 +153,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := webConfig(&cfg, *cors, collectors...); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           closeAfterChunked(profile.NewHandler(logger, db.profiles, db, cfg)),
-		ReadHeaderTimeout: *readHeader,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       *idle,
-		MaxHeaderBytes:    *maxHeader,
-		ErrorLog:          slogErrorLog(logger),
-	}
+	srv := httpserver.New(closeAfterChunked(profile.NewHandler(logger, db.profiles, db, cfg)))
+	srv.ReadHeaderTimeout, srv.IdleTimeout, srv.MaxHeaderBytes = *readHeader, *idle, *maxHeader
+	srv.ErrorLog = slogErrorLog(logger)
 	conns := connCap(*maxConns)
 	logger.Info("palja listening", "addr", ln.Addr().String(), "db", db.where, "shared_rate_limits", limiter != nil, "max_conns", conns)
 	var lastShedLog atomic.Int64 // a flood of connections must not flood the log

@@ -38,7 +38,8 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
+
+	"github.com/palja/palja/internal/httpserver"
 )
 
 func main() {
@@ -79,15 +80,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 // serve answers on ln with h until ctx ends.
 func serve(ctx context.Context, ln net.Listener, h http.Handler, timeouts bool) error {
-	// palja serve's settings (cmd/palja/serve.go and its flags' defaults).
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       30 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-	}
+	srv := httpserver.New(h) // palja serve's settings, its flags' defaults
 	if !timeouts {
 		srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 0, 0, 0
 	}
