@@ -166,11 +166,7 @@ func TestRowCacheMovedExternalID(t *testing.T) {
 	if _, err := db.Profiles().Update(ctx, acct, "old", rename("Ada2")); err != nil { // cached under "old"
 		t.Fatal(err)
 	}
-	if _, err := db.Profiles().Update(ctx, acct, "old", func(q *profile.Profile) error {
-		ext := "new"
-		q.ExternalID = &ext
-		return nil
-	}); err != nil {
+	if _, err := db.Profiles().Update(ctx, acct, "old", setExt("new")); err != nil {
 		t.Fatal(err)
 	}
 	var r profileRow
@@ -290,11 +286,7 @@ func TestRowCacheDeleteFormerExternalID(t *testing.T) {
 	if !db.rows.get(acct, "x", &late) {
 		t.Fatal("not cached under its external_id")
 	}
-	if _, err := db.Profiles().Update(ctx, acct, p.ID, func(q *profile.Profile) error {
-		ext := "y"
-		q.ExternalID = &ext
-		return nil
-	}); err != nil {
+	if _, err := db.Profiles().Update(ctx, acct, p.ID, setExt("y")); err != nil {
 		t.Fatal(err)
 	}
 	db.rows.putSince(db.rows.epoch(), acct, "x", &late) // the late read of "x", after the move

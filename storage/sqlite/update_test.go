@@ -43,6 +43,23 @@ func rename(name string) func(*profile.Profile) error {
 	return func(q *profile.Profile) error { q.Name = name; return nil }
 }
 
+// setExt is an update fn that sets the external_id.
+func setExt(ext string) func(*profile.Profile) error {
+	return func(q *profile.Profile) error { q.ExternalID = &ext; return nil }
+}
+
+// addTrigger creates a trigger (a TEMP one: on the writer's connection
+// only) that the writes of db then meet.
+func addTrigger(t *testing.T, db *DB, trigger string) {
+	t.Helper()
+	if err := db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.conn.ExecContext(tx.ctx, trigger)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wantStored checks the stored name and version of the profile id.
 func wantStored(t *testing.T, db *DB, account, id, name string, version int64) {
 	t.Helper()
@@ -192,9 +209,6 @@ func TestUpdateGroupOrder(t *testing.T) {
 	p := mustCreate(t, db, acct, "Ada", profile.Patch{ExternalID: str("old")})
 	mustCreate(t, db, acct, "Bob", profile.Patch{ExternalID: str("taken")})
 	errFn := errors.New("fn failed")
-	setExt := func(ext string) func(*profile.Profile) error {
-		return func(q *profile.Profile) error { q.ExternalID = &ext; return nil }
-	}
 	release := holdWriter(t, db)
 	queued := 0
 	next := func() int { queued++; return queued }
@@ -286,13 +300,8 @@ func TestUpdateStatementError(t *testing.T) {
 			acct := newAccount(t, db)
 			x := mustCreate(t, db, acct, "Ada", profile.Patch{})
 			y := mustCreate(t, db, acct, "Bob", profile.Patch{})
-			if err := db.w.do(ctx, func(tx *wtx) error {
-				_, err := tx.conn.ExecContext(tx.ctx, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
-					WHEN OLD.id = '%s' BEGIN SELECT RAISE(%s, 'boom'); END`, y.ID, raise))
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			addTrigger(t, db, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
+				WHEN OLD.id = '%s' BEGIN SELECT RAISE(%s, 'boom'); END`, y.ID, raise))
 			release := holdWriter(t, db)
 			before := queueUpdate(t, db, acct, x.ID, 1, rename("Ada2"))
 			failing := queueUpdate(t, db, acct, y.ID, 2, rename("Bob2"))
@@ -341,13 +350,8 @@ func TestUpdateFlushError(t *testing.T) {
 	if _, err := h2.Profiles().Update(ctx, acct, z.ID, rename("Zed3")); err != nil { // z is at 3
 		t.Fatal(err)
 	}
-	if err := h1.w.do(ctx, func(tx *wtx) error {
-		_, err := tx.conn.ExecContext(tx.ctx, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
-			WHEN OLD.id = '%s' AND NEW.version = 3 BEGIN SELECT RAISE(ABORT, 'boom'); END`, x.ID))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	addTrigger(t, h1, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE ON main.profiles
+		WHEN OLD.id = '%s' AND NEW.version = 3 BEGIN SELECT RAISE(ABORT, 'boom'); END`, x.ID))
 	release := holdWriter(t, h1)
 	first := queueUpdate(t, h1, acct, x.ID, 1, rename("Ada2"))
 	second := queueUpdate(t, h1, acct, x.ID, 2, rename("Ada3"))
